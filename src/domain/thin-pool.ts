@@ -1,0 +1,26 @@
+import { KIB_PER_GIB, roundUpTo } from './units';
+
+export const DEFAULT_EXTENT_KIB = 4096;
+export const MAX_POOL_METADATA_KIB = 16 * KIB_PER_GIB;
+
+export interface ThinPoolSizes {
+  tpSizeKib: number;
+  poolMetadataKib: number;
+  /** Device space the brick holds back: pool data plus pool metadata. */
+  reservedKib: number;
+}
+
+/**
+ * Heketi's arithmetic for one brick's thin pool: the pool is the brick times the snapshot factor, its
+ * metadata 0.5% of the pool (at most 16 GiB), both rounded up to whole extents.
+ */
+export function thinPoolSizes(brickKib: number, snapshotFactor: number, extentKib = DEFAULT_EXTENT_KIB): ThinPoolSizes {
+  const tpSizeKib = roundUpTo(Math.ceil(brickKib * snapshotFactor), extentKib);
+  const poolMetadataKib = roundUpTo(Math.min(Math.ceil(tpSizeKib * 0.005), MAX_POOL_METADATA_KIB), extentKib);
+  return { tpSizeKib, poolMetadataKib, reservedKib: tpSizeKib + poolMetadataKib };
+}
+
+/** A device can take a brick only when its free space is strictly greater than what the brick holds back. */
+export function deviceFits(freeKib: number, reservedKib: number): boolean {
+  return freeKib > reservedKib;
+}
