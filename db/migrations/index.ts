@@ -1,0 +1,15 @@
+import type { Knex } from 'knex';
+import * as topology from './20261125_001_topology';
+import * as operations from './20261125_002_operations';
+
+/** Migrations in order. Listed here (not globbed) so the same code runs from TypeScript and from dist/. */
+const MIGRATIONS: Record<string, Knex.Migration> = {
+  '20261125_001_topology': topology,
+  '20261125_002_operations': operations,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: async () => Object.keys(MIGRATIONS),
+  getMigrationName: (name) => name,
+  getMigration: async (name) => MIGRATIONS[name]!,
+};

@@ -1,0 +1,57 @@
+import type { Knex } from 'knex';
+import { adjustDeviceSpace, lockDevices } from '../db/repositories/devices';
+import { findNodesByIds } from '../db/repositories/nodes';
+
+export interface SpaceClaim {
+  deviceId: string;
+  reservedKib: number;
+}
+
+/** Placement was made from a snapshot that a concurrent request has since changed: place again. */
+export class StaleSnapshot extends Error {
+  constructor(readonly deviceId: string) {
+    super(`device ${deviceId} changed while placing`);
+  }
+}
+
+/**
+ * Re-checks, under row locks, that every device can still take what placement gave it, then takes it.
+ * Concurrent requests serialise on the device rows they share, so no device is ever over-committed.
+ */
+export async function reserveSpace(trx: Knex.Transaction, claims: SpaceClaim[]): Promise<void> {
+  const devices = await lockDevices(
+    trx,
+    claims.map((c) => c.deviceId),
+  );
+  const nodes = await findNodesByIds(
+    trx,
+    [...devices.values()].map((d) => d.nodeId),
+  );
+  const wanted = new Map<string, { kib: number; bricks: number }>();
+  for (const c of claims) {
+    const w = wanted.get(c.deviceId) ?? { kib: 0, bricks: 0 };
+    w.kib += c.reservedKib;
+    w.bricks += 1;
+    wanted.set(c.deviceId, w);
+  }
+  for (const [deviceId, w] of wanted) {
+    const device = devices.get(deviceId);
+    const node = device && nodes.get(device.nodeId);
+    if (!device || !node || device.lifecycle !== 'ready' || device.state !== 'online' || node.state !== 'online') {
+      throw new StaleSnapshot(deviceId);
+    }
+    if (!(device.freeKib > w.kib)) throw new StaleSnapshot(deviceId);
+  }
+  for (const [deviceId, w] of wanted) await adjustDeviceSpace(trx, deviceId, w.kib, w.bricks);
+}
+
+/** Gives space back (bricks destroyed or never made). The caller's bricks must be gone in the same transaction. */
+export async function releaseSpace(trx: Knex.Transaction, claims: SpaceClaim[]): Promise<void> {
+  const devices = await lockDevices(
+    trx,
+    claims.map((c) => c.deviceId),
+  );
+  for (const c of claims) {
+    if (devices.has(c.deviceId)) await adjustDeviceSpace(trx, c.deviceId, -c.reservedKib, -1);
+  }
+}

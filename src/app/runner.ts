@@ -1,0 +1,190 @@
+import type { Knex } from 'knex';
+import { DomainError } from '../domain/errors';
+import {
+  claimAbandoned,
+  findOperation,
+  renewLeases,
+  updateOperation,
+  type OperationRecord,
+} from '../db/repositories/operations';
+import type { AppContext } from './context';
+import { operationErrorText, type OperationHandler } from './operations/handler';
+import { Semaphore } from './semaphore';
+
+export const INTERRUPTED = 'operation interrupted: the server stopped before it finished; its changes were undone';
+
+/**
+ * Drives recorded operations through exec -> finalize (or rollback) with a bounded number in flight, keeps
+ * their leases alive, and takes over operations whose owner died. Status lives only in the database.
+ */
+export class OperationRunner {
+  private readonly handlers = new Map<string, OperationHandler>();
+  private readonly slots: Semaphore;
+  private readonly running = new Set<Promise<void>>();
+  private leaseTimer?: NodeJS.Timeout;
+  private recoveryTimer?: NodeJS.Timeout;
+  private stopping = false;
+  private recovering = false;
+
+  constructor(
+    private readonly ctx: AppContext,
+    handlers: OperationHandler[],
+  ) {
+    for (const h of handlers) this.handlers.set(h.kind, h);
+    const g = ctx.config.glusterfs;
+    this.slots = new Semaphore(g.max_inflight_operations, g.max_queued_operations);
+  }
+
+  get inFlight(): number {
+    return this.slots.inFlight;
+  }
+
+  get queued(): number {
+    return this.slots.queued;
+  }
+
+  /** Refuse new work (429) only when even the waiting line is full. */
+  assertRoom(): void {
+    if (this.stopping) throw new DomainError('unavailable', 'Server is shutting down. Retry operation later.');
+    if (!this.slots.hasRoom()) throw new DomainError('busy', 'Server busy. Retry operation later.');
+  }
+
+  /** Starts the background loops: lease renewal and recovery of abandoned operations. */
+  start(): void {
+    const leaseMs = this.ctx.leaseSeconds * 1000;
+    this.leaseTimer = setInterval(() => void this.renew(), Math.max(100, leaseMs / 3));
+    this.recoveryTimer = setInterval(() => void this.recoverAbandoned(), Math.max(200, leaseMs / 2));
+    this.leaseTimer.unref();
+    this.recoveryTimer.unref();
+    void this.recoverAbandoned();
+  }
+
+  /** Runs a freshly built operation in the background. */
+  submit(opId: string): void {
+    this.track(this.drive(opId, 'fresh'));
+  }
+
+  /** Resolves when everything submitted so far has finished (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * SIGTERM: stop taking work, give running operations up to `graceMs` to finish. Whatever is left keeps its
+   * record and lease; the next start (or another replica) recovers it once the lease lapses.
+   */
+  async stop(graceMs: number): Promise<boolean> {
+    this.stopping = true;
+    clearInterval(this.recoveryTimer);
+    const done = this.idle().then(() => true);
+    const timeout = new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref());
+    const finished = await Promise.race([done, timeout]);
+    clearInterval(this.leaseTimer);
+    return finished;
+  }
+
+  private track(p: Promise<void>): void {
+    this.running.add(p);
+    void p.finally(() => this.running.delete(p));
+  }
+
+  private async renew(): Promise<void> {
+    try {
+      await renewLeases(this.ctx.db, this.ctx.instanceId, this.ctx.leaseSeconds);
+    } catch (err) {
+      this.ctx.log.error({ err }, 'lease renewal failed');
+    }
+  }
+
+  async recoverAbandoned(): Promise<number> {
+    if (this.recovering || this.stopping) return 0;
+    this.recovering = true;
+    try {
+      const claimed = await this.ctx.db.transaction((trx) =>
+        claimAbandoned(trx, this.ctx.instanceId, this.ctx.leaseSeconds, 16),
+      );
+      for (const op of claimed) {
+        this.ctx.log.warn({ op: op.id, kind: op.kind, state: op.state, phase: op.phase }, 'recovering operation');
+        this.track(this.drive(op.id, 'recover'));
+      }
+      return claimed.length;
+    } catch (err) {
+      this.ctx.log.error({ err }, 'recovery scan failed');
+      return 0;
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private handler(op: OperationRecord): OperationHandler {
+    const h = this.handlers.get(op.kind);
+    if (!h) throw new Error(`no handler for operation kind ${op.kind}`);
+    return h;
+  }
+
+  private async drive(opId: string, mode: 'fresh' | 'recover'): Promise<void> {
+    const release = await this.slots.acquire();
+    try {
+      const op = await findOperation(this.ctx.db, opId);
+      if (!op) return;
+      const handler = this.handler(op);
+      const forward = mode === 'fresh' || (handler.recovery === 'finish' && op.state !== 'failed');
+      if (op.cleanupPending || !forward) {
+        await this.undo(handler, op, new Error(op.error ?? INTERRUPTED));
+      } else {
+        await this.forward(handler, op);
+      }
+    } catch (err) {
+      this.ctx.log.error({ err, op: opId }, 'operation driver failed');
+    } finally {
+      release();
+    }
+  }
+
+  private async forward(handler: OperationHandler, op: OperationRecord): Promise<void> {
+    const log = this.ctx.log.child({ op: op.id, kind: op.kind });
+    await updateOperation(this.ctx.db, op.id, { state: 'running', phase: 'exec' });
+    const started = Date.now();
+    try {
+      await handler.exec(this.ctx, op);
+      await this.ctx.db.transaction(async (trx: Knex.Transaction) => {
+        await updateOperation(trx, op.id, { phase: 'finalize' });
+        const resultPath = await handler.finalize(trx, this.ctx, op);
+        await updateOperation(trx, op.id, { state: 'succeeded', phase: 'done', resultPath });
+      });
+      log.info({ ms: Date.now() - started }, 'operation succeeded');
+    } catch (err) {
+      log.warn({ err: operationErrorText(err), ms: Date.now() - started }, 'operation failed, rolling back');
+      await this.undo(handler, op, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  private async undo(handler: OperationHandler, op: OperationRecord, cause: Error): Promise<void> {
+    const message = operationErrorText(cause);
+    await updateOperation(this.ctx.db, op.id, { state: 'running', phase: 'rollback', error: message });
+    try {
+      const fresh = (await findOperation(this.ctx.db, op.id)) ?? op;
+      if (handler.recovery === 'finish' && op.cleanupPending) {
+        // A delete that got past the point of no return: finishing it is the only way back to consistency.
+        await handler.exec(this.ctx, fresh);
+        await this.ctx.db.transaction(async (trx: Knex.Transaction) => {
+          await handler.finalize(trx, this.ctx, fresh);
+          await updateOperation(trx, op.id, { state: 'failed', phase: 'done', cleanupPending: false });
+        });
+        return;
+      }
+      await handler.rollback(this.ctx, fresh, cause);
+      await updateOperation(this.ctx.db, op.id, { state: 'failed', phase: 'done', cleanupPending: false });
+    } catch (err) {
+      this.ctx.log.error({ op: op.id, err: operationErrorText(err) }, 'undo incomplete; will retry');
+      // Released (owner null) with its lease still running: claimable again once the lease lapses, which
+      // spaces out retries while a node stays unreachable.
+      await updateOperation(this.ctx.db, op.id, {
+        state: 'failed',
+        phase: 'rollback',
+        cleanupPending: true,
+        owner: null,
+      });
+    }
+  }
+}

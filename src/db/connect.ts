@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+import ClientPGLite from 'knex-pglite';
+import { migrationSource } from '../../db/migrations';
+
+// int8 (bigint sizes, counts) as JS numbers: KiB values stay far below 2^53.
+pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
+
+export type Db = Knex;
+export type DbKind = 'postgres' | 'pglite';
+
+export interface Database {
+  knex: Knex;
+  kind: DbKind;
+  /** Where the data lives, without credentials, for logs. */
+  description: string;
+}
+
+export function isPostgresUrl(setting: string): boolean {
+  return /^postgres(ql)?:\/\//.test(setting);
+}
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://(unparsable url)';
+  }
+}
+
+/**
+ * `glusterfs.db` is a postgres:// URL (PostgreSQL), `memory://` (throw-away PGlite, for tests), or a
+ * directory path (embedded PGlite kept there, the way Heketi kept a local db file).
+ */
+export function openDatabase(setting: string, options: { poolMax?: number } = {}): Database {
+  if (isPostgresUrl(setting)) {
+    return {
+      kind: 'postgres',
+      description: redact(setting),
+      knex: knex({
+        client: 'pg',
+        connection: setting,
+        pool: { min: 0, max: options.poolMax ?? 10 },
+        acquireConnectionTimeout: 120_000,
+      }),
+    };
+  }
+  const inMemory = setting === 'memory://';
+  const dir = inMemory ? undefined : resolve(setting);
+  if (dir) mkdirSync(dir, { recursive: true });
+  return {
+    kind: 'pglite',
+    description: inMemory ? 'PGlite in memory' : `PGlite in ${dir}`,
+    knex: knex({
+      client: ClientPGLite as unknown as typeof knex.Client,
+      dialect: 'postgres',
+      connection: dir ? { connectionString: `file://${dir}` } : {},
+      // PGlite is one connection: everything queues on it, so waiting must not time out under load.
+      acquireConnectionTimeout: 600_000,
+    }),
+  };
+}
+
+export async function migrate(db: Knex): Promise<void> {
+  await db.migrate.latest({ migrationSource });
+}
+
+export async function rollbackAll(db: Knex): Promise<void> {
+  await db.migrate.rollback({ migrationSource }, true);
+}

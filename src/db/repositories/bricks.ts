@@ -1,0 +1,94 @@
+import type { Knex } from 'knex';
+import type { Brick, LifecycleState } from '../../domain/model';
+
+interface BrickRow {
+  id: string;
+  volume_id: string;
+  device_id: string;
+  node_id: string;
+  set_index: number;
+  position: number;
+  size_kib: number;
+  tp_size_kib: number;
+  pool_metadata_kib: number;
+  reserved_kib: number;
+  arbiter: boolean;
+  state: LifecycleState;
+}
+
+const toBrick = (r: BrickRow): Brick => ({
+  id: r.id,
+  volumeId: r.volume_id,
+  deviceId: r.device_id,
+  nodeId: r.node_id,
+  setIndex: r.set_index,
+  position: r.position,
+  sizeKib: r.size_kib,
+  tpSizeKib: r.tp_size_kib,
+  poolMetadataKib: r.pool_metadata_kib,
+  reservedKib: r.reserved_kib,
+  arbiter: r.arbiter,
+  state: r.state,
+});
+
+export async function insertBricks(db: Knex, bricks: Brick[]): Promise<void> {
+  if (bricks.length === 0) return;
+  await db('bricks').insert(
+    bricks.map((b) => ({
+      id: b.id,
+      volume_id: b.volumeId,
+      device_id: b.deviceId,
+      node_id: b.nodeId,
+      set_index: b.setIndex,
+      position: b.position,
+      size_kib: b.sizeKib,
+      tp_size_kib: b.tpSizeKib,
+      pool_metadata_kib: b.poolMetadataKib,
+      reserved_kib: b.reservedKib,
+      arbiter: b.arbiter,
+      state: b.state,
+    })),
+  );
+}
+
+const ordered = (q: Knex.QueryBuilder) => q.orderBy('set_index').orderBy('position').orderBy('id');
+
+export async function listBricksOfVolume(db: Knex, volumeId: string): Promise<Brick[]> {
+  return (await ordered(db<BrickRow>('bricks').where({ volume_id: volumeId }))).map(toBrick);
+}
+
+export async function listBricksOfVolumes(db: Knex, volumeIds: string[]): Promise<Brick[]> {
+  if (volumeIds.length === 0) return [];
+  return (await ordered(db<BrickRow>('bricks').whereIn('volume_id', volumeIds))).map(toBrick);
+}
+
+export async function listBricksOfDevices(db: Knex, deviceIds: string[]): Promise<Brick[]> {
+  if (deviceIds.length === 0) return [];
+  return (await ordered(db<BrickRow>('bricks').whereIn('device_id', deviceIds))).map(toBrick);
+}
+
+export async function findBricks(db: Knex, ids: string[]): Promise<Brick[]> {
+  if (ids.length === 0) return [];
+  return (await ordered(db<BrickRow>('bricks').whereIn('id', ids))).map(toBrick);
+}
+
+export async function listAllBricks(db: Knex): Promise<Brick[]> {
+  return (await ordered(db<BrickRow>('bricks').select('*'))).map(toBrick);
+}
+
+export async function countBricksByDevice(db: Knex, deviceIds?: string[]): Promise<Map<string, number>> {
+  const q = db('bricks').select('device_id').count('* as n').groupBy('device_id');
+  if (deviceIds) q.whereIn('device_id', deviceIds);
+  const rows = await q;
+  return new Map(rows.map((r) => [String(r.device_id), Number(r.n)]));
+}
+
+export async function updateBricks(db: Knex, ids: string[], changes: { state: LifecycleState }): Promise<void> {
+  if (ids.length === 0) return;
+  await db('bricks').whereIn('id', ids).update({ state: changes.state });
+}
+
+export async function deleteBricks(db: Knex, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db('bricks').whereIn('id', ids).delete();
+}

@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+import type { Cluster } from '../../domain/model';
+
+interface ClusterRow {
+  id: string;
+  file: boolean;
+  block: boolean;
+}
+
+const toCluster = (r: ClusterRow): Cluster => ({ id: r.id, file: r.file, block: r.block });
+
+export async function insertCluster(db: Knex, cluster: Cluster): Promise<void> {
+  await db('clusters').insert({ id: cluster.id, file: cluster.file, block: cluster.block });
+}
+
+export async function findCluster(db: Knex, id: string, forUpdate = false): Promise<Cluster | undefined> {
+  const q = db<ClusterRow>('clusters').where({ id }).first();
+  const row = await (forUpdate ? q.forUpdate() : q);
+  return row ? toCluster(row) : undefined;
+}
+
+export async function listClusterIds(db: Knex): Promise<string[]> {
+  const rows = await db('clusters').select('id').orderBy('created_at').orderBy('id');
+  return rows.map((r: { id: string }) => r.id);
+}
+
+export async function listClusters(db: Knex): Promise<Cluster[]> {
+  const rows = await db<ClusterRow>('clusters').select('*').orderBy('created_at').orderBy('id');
+  return rows.map(toCluster);
+}
+
+export async function updateClusterFlags(db: Knex, id: string, flags: { file: boolean; block: boolean }): Promise<void> {
+  await db('clusters').where({ id }).update(flags);
+}
+
+export async function deleteCluster(db: Knex, id: string): Promise<void> {
+  await db('clusters').where({ id }).delete();
+}

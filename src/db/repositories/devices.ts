@@ -1,0 +1,133 @@
+import type { Knex } from 'knex';
+import type { Device, DeviceState, Tags } from '../../domain/model';
+import type { Lifecycle } from './nodes';
+
+interface DeviceRow {
+  id: string;
+  node_id: string;
+  name: string;
+  state: DeviceState;
+  lifecycle: Lifecycle;
+  total_kib: number;
+  free_kib: number;
+  used_kib: number;
+  brick_count: number;
+  extent_kib: number;
+  pv_uuid: string;
+  paths: string[];
+  tags: Tags;
+  destroy_data: boolean;
+}
+
+export interface DeviceRecord extends Device {
+  lifecycle: Lifecycle;
+  brickCount: number;
+  destroyData: boolean;
+}
+
+const toDevice = (r: DeviceRow): DeviceRecord => ({
+  id: r.id,
+  nodeId: r.node_id,
+  name: r.name,
+  state: r.state,
+  lifecycle: r.lifecycle,
+  totalKib: r.total_kib,
+  freeKib: r.free_kib,
+  usedKib: r.used_kib,
+  brickCount: r.brick_count,
+  extentKib: r.extent_kib,
+  pvUuid: r.pv_uuid,
+  paths: r.paths ?? [],
+  tags: r.tags ?? {},
+  destroyData: r.destroy_data,
+});
+
+export async function insertDevice(
+  db: Knex,
+  d: { id: string; nodeId: string; name: string; tags: Tags; destroyData: boolean },
+): Promise<void> {
+  await db('devices').insert({
+    id: d.id,
+    node_id: d.nodeId,
+    name: d.name,
+    state: 'online',
+    lifecycle: 'pending',
+    tags: JSON.stringify(d.tags),
+    destroy_data: d.destroyData,
+  });
+}
+
+export async function findDevice(db: Knex, id: string, forUpdate = false): Promise<DeviceRecord | undefined> {
+  const q = db<DeviceRow>('devices').where({ id }).first();
+  const row = await (forUpdate ? q.forUpdate() : q);
+  return row ? toDevice(row) : undefined;
+}
+
+export async function findDeviceByName(db: Knex, nodeId: string, name: string): Promise<DeviceRecord | undefined> {
+  const row = await db<DeviceRow>('devices').where({ node_id: nodeId, name }).first();
+  return row ? toDevice(row) : undefined;
+}
+
+export async function listDevices(db: Knex, filter: { nodeIds?: string[] } = {}): Promise<DeviceRecord[]> {
+  const q = db<DeviceRow>('devices').select('*').orderBy('created_at').orderBy('id');
+  if (filter.nodeIds) q.whereIn('node_id', filter.nodeIds);
+  return (await q).map(toDevice);
+}
+
+/**
+ * Locks the rows of these devices (in id order, so two transactions never wait on each other in a cycle)
+ * and returns them. Every change of a device's free space goes through a lock taken here.
+ */
+export async function lockDevices(trx: Knex.Transaction, ids: string[]): Promise<Map<string, DeviceRecord>> {
+  const sorted = [...new Set(ids)].sort();
+  if (sorted.length === 0) return new Map();
+  const rows = await trx<DeviceRow>('devices').whereIn('id', sorted).orderBy('id').forUpdate();
+  return new Map(rows.map((r) => [r.id, toDevice(r)]));
+}
+
+/**
+ * Moves `kib` from free to used and counts `bricks` more bricks (negative values give back). The caller
+ * holds the row lock; the CHECK constraint refuses any update that would over-commit the device.
+ */
+export async function adjustDeviceSpace(trx: Knex.Transaction, id: string, kib: number, bricks: number): Promise<void> {
+  if (kib === 0 && bricks === 0) return;
+  await trx('devices')
+    .where({ id })
+    .update({
+      free_kib: trx.raw('free_kib - ?', [kib]),
+      used_kib: trx.raw('used_kib + ?', [kib]),
+      brick_count: trx.raw('brick_count + ?', [bricks]),
+    });
+}
+
+export async function updateDevice(
+  db: Knex,
+  id: string,
+  changes: Partial<{
+    state: DeviceState;
+    lifecycle: Lifecycle;
+    tags: Tags;
+    totalKib: number;
+    freeKib: number;
+    usedKib: number;
+    extentKib: number;
+    pvUuid: string;
+    paths: string[];
+  }>,
+): Promise<void> {
+  const row: Record<string, unknown> = {};
+  if (changes.state !== undefined) row.state = changes.state;
+  if (changes.lifecycle !== undefined) row.lifecycle = changes.lifecycle;
+  if (changes.tags !== undefined) row.tags = JSON.stringify(changes.tags);
+  if (changes.totalKib !== undefined) row.total_kib = changes.totalKib;
+  if (changes.freeKib !== undefined) row.free_kib = changes.freeKib;
+  if (changes.usedKib !== undefined) row.used_kib = changes.usedKib;
+  if (changes.extentKib !== undefined) row.extent_kib = changes.extentKib;
+  if (changes.pvUuid !== undefined) row.pv_uuid = changes.pvUuid;
+  if (changes.paths !== undefined) row.paths = JSON.stringify(changes.paths);
+  if (Object.keys(row).length > 0) await db('devices').where({ id }).update(row);
+}
+
+export async function deleteDevice(db: Knex, id: string): Promise<void> {
+  await db('devices').where({ id }).delete();
+}

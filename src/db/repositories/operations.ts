@@ -1,0 +1,220 @@
+import type { Knex } from 'knex';
+
+export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
+export type OperationPhase = 'build' | 'exec' | 'finalize' | 'rollback' | 'done';
+export type Initiator = 'admin' | 'user';
+
+export interface OperationRecord {
+  id: string;
+  kind: string;
+  state: OperationState;
+  phase: OperationPhase;
+  initiator: Initiator;
+  targetId: string | null;
+  resultPath: string | null;
+  error: string | null;
+  payload: Record<string, unknown>;
+  cleanupPending: boolean;
+  attempts: number;
+  owner: string | null;
+  leaseExpiresAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  finishedAt: Date | null;
+}
+
+interface OperationRow {
+  id: string;
+  kind: string;
+  state: OperationState;
+  phase: OperationPhase;
+  initiator: Initiator;
+  target_id: string | null;
+  result_path: string | null;
+  error: string | null;
+  payload: Record<string, unknown>;
+  cleanup_pending: boolean;
+  attempts: number;
+  owner: string | null;
+  lease_expires_at: Date | string | null;
+  created_at: Date | string;
+  updated_at: Date | string;
+  finished_at: Date | string | null;
+}
+
+const date = (v: Date | string | null): Date | null => (v === null ? null : v instanceof Date ? v : new Date(v));
+
+const toOperation = (r: OperationRow): OperationRecord => ({
+  id: r.id,
+  kind: r.kind,
+  state: r.state,
+  phase: r.phase,
+  initiator: r.initiator,
+  targetId: r.target_id,
+  resultPath: r.result_path,
+  error: r.error,
+  payload: r.payload ?? {},
+  cleanupPending: r.cleanup_pending,
+  attempts: r.attempts,
+  owner: r.owner,
+  leaseExpiresAt: date(r.lease_expires_at),
+  createdAt: date(r.created_at)!,
+  updatedAt: date(r.updated_at)!,
+  finishedAt: date(r.finished_at),
+});
+
+export interface NewOperation {
+  id: string;
+  kind: string;
+  initiator: Initiator;
+  targetId: string | null;
+  payload: Record<string, unknown>;
+  owner: string;
+  leaseSeconds: number;
+  /** An operation that needs no remote work is recorded already finished. */
+  state?: OperationState;
+  resultPath?: string | null;
+}
+
+export async function insertOperation(db: Knex, op: NewOperation): Promise<void> {
+  const finished = op.state === 'succeeded' || op.state === 'failed';
+  await db('operations').insert({
+    id: op.id,
+    kind: op.kind,
+    state: op.state ?? 'pending',
+    phase: finished ? 'done' : 'build',
+    initiator: op.initiator,
+    target_id: op.targetId,
+    result_path: op.resultPath ?? null,
+    payload: JSON.stringify(op.payload),
+    owner: finished ? null : op.owner,
+    lease_expires_at: finished ? null : db.raw(`now() + make_interval(secs => ?)`, [op.leaseSeconds]),
+    finished_at: finished ? db.fn.now() : null,
+  });
+}
+
+export async function findOperation(db: Knex, id: string, forUpdate = false): Promise<OperationRecord | undefined> {
+  const q = db<OperationRow>('operations').where({ id }).first();
+  const row = await (forUpdate ? q.forUpdate() : q);
+  return row ? toOperation(row) : undefined;
+}
+
+/** The unfinished operation working on this entity (running, or failed with its undo still pending), if any. */
+export async function findActiveOperationFor(db: Knex, targetId: string): Promise<OperationRecord | undefined> {
+  const row = await db<OperationRow>('operations')
+    .where({ target_id: targetId })
+    .where((q) => q.whereIn('state', ['pending', 'running']).orWhere({ cleanup_pending: true }))
+    .orderBy('created_at', 'desc')
+    .first();
+  return row ? toOperation(row) : undefined;
+}
+
+export async function updateOperation(
+  db: Knex,
+  id: string,
+  changes: Partial<{
+    state: OperationState;
+    phase: OperationPhase;
+    resultPath: string | null;
+    error: string | null;
+    payload: Record<string, unknown>;
+    cleanupPending: boolean;
+    owner: string | null;
+  }>,
+): Promise<void> {
+  const row: Record<string, unknown> = { updated_at: db.fn.now() };
+  if (changes.state !== undefined) row.state = changes.state;
+  if (changes.phase !== undefined) row.phase = changes.phase;
+  if (changes.resultPath !== undefined) row.result_path = changes.resultPath;
+  if (changes.error !== undefined) row.error = changes.error;
+  if (changes.payload !== undefined) row.payload = JSON.stringify(changes.payload);
+  if (changes.cleanupPending !== undefined) row.cleanup_pending = changes.cleanupPending;
+  if (changes.owner !== undefined) row.owner = changes.owner;
+  if (changes.state === 'succeeded' || changes.state === 'failed') {
+    row.finished_at = db.fn.now();
+    if (!changes.cleanupPending) {
+      row.owner = null;
+      row.lease_expires_at = null;
+    }
+  }
+  await db('operations').where({ id }).update(row);
+}
+
+/** Extends the leases of every operation this process owns. */
+export async function renewLeases(db: Knex, owner: string, leaseSeconds: number): Promise<number> {
+  return db('operations')
+    .where({ owner })
+    .where((q) => q.whereIn('state', ['pending', 'running']).orWhere({ cleanup_pending: true }))
+    .update({ lease_expires_at: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]) });
+}
+
+/**
+ * Takes over operations whose owner stopped renewing their lease (crash, kill -9, lost replica), or failed
+ * operations whose undo must be retried. SKIP LOCKED lets several replicas share the work without waiting.
+ */
+export async function claimAbandoned(
+  trx: Knex.Transaction,
+  owner: string,
+  leaseSeconds: number,
+  limit: number,
+): Promise<OperationRecord[]> {
+  const rows = await trx<OperationRow>('operations')
+    .where((q) => q.whereIn('state', ['pending', 'running']).orWhere({ cleanup_pending: true }))
+    .where((q) => q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', trx.fn.now()))
+    .orderBy('created_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked();
+  if (rows.length === 0) return [];
+  await trx('operations')
+    .whereIn(
+      'id',
+      rows.map((r) => r.id),
+    )
+    .update({
+      owner,
+      attempts: trx.raw('attempts + 1'),
+      lease_expires_at: trx.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]),
+      updated_at: trx.fn.now(),
+    });
+  return rows.map((r) => toOperation({ ...r, owner }));
+}
+
+export async function listOperations(
+  db: Knex,
+  filter: { states?: OperationState[]; limit?: number } = {},
+): Promise<OperationRecord[]> {
+  const q = db<OperationRow>('operations').select('*').orderBy('created_at', 'desc').limit(filter.limit ?? 1000);
+  if (filter.states) q.whereIn('state', filter.states);
+  return (await q).map(toOperation);
+}
+
+export async function countOperations(db: Knex): Promise<{
+  total: number;
+  pending: number;
+  running: number;
+  failed: number;
+  stale: number;
+  cleanup: number;
+}> {
+  const row = await db('operations')
+    .select(
+      db.raw('count(*) as total'),
+      db.raw(`count(*) filter (where state = 'pending') as pending`),
+      db.raw(`count(*) filter (where state = 'running') as running`),
+      db.raw(`count(*) filter (where state = 'failed') as failed`),
+      db.raw(
+        `count(*) filter (where (state in ('pending','running') or cleanup_pending) and lease_expires_at < now()) as stale`,
+      ),
+      db.raw('count(*) filter (where cleanup_pending) as cleanup'),
+    )
+    .first();
+  return {
+    total: Number(row.total),
+    pending: Number(row.pending),
+    running: Number(row.running),
+    failed: Number(row.failed),
+    stale: Number(row.stale),
+    cleanup: Number(row.cleanup),
+  };
+}

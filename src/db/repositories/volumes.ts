@@ -1,0 +1,86 @@
+import type { Knex } from 'knex';
+import type { Durability } from '../../domain/durability';
+import type { LifecycleState, SnapshotSettings, Volume } from '../../domain/model';
+
+interface VolumeRow {
+  id: string;
+  cluster_id: string;
+  name: string;
+  size_gib: number;
+  durability: Durability;
+  gid: number;
+  snapshot: SnapshotSettings;
+  options: string[];
+  arbiter: boolean;
+  state: LifecycleState;
+}
+
+const toVolume = (r: VolumeRow): Volume => ({
+  id: r.id,
+  clusterId: r.cluster_id,
+  name: r.name,
+  sizeGib: r.size_gib,
+  durability: r.durability,
+  gid: Number(r.gid),
+  snapshot: r.snapshot,
+  glusterVolumeOptions: r.options ?? [],
+  arbiter: r.arbiter,
+  state: r.state,
+});
+
+export async function insertVolume(db: Knex, v: Volume): Promise<void> {
+  await db('volumes').insert({
+    id: v.id,
+    cluster_id: v.clusterId,
+    name: v.name,
+    size_gib: v.sizeGib,
+    durability: JSON.stringify(v.durability),
+    gid: v.gid,
+    snapshot: JSON.stringify(v.snapshot),
+    options: JSON.stringify(v.glusterVolumeOptions),
+    arbiter: v.arbiter,
+    state: v.state,
+  });
+}
+
+export async function findVolume(db: Knex, id: string, forUpdate = false): Promise<Volume | undefined> {
+  const q = db<VolumeRow>('volumes').where({ id }).first();
+  const row = await (forUpdate ? q.forUpdate() : q);
+  return row ? toVolume(row) : undefined;
+}
+
+export async function findVolumeByName(db: Knex, name: string): Promise<Volume | undefined> {
+  const row = await db<VolumeRow>('volumes').where({ name }).first();
+  return row ? toVolume(row) : undefined;
+}
+
+export async function listVolumeIds(db: Knex, filter: { clusterId?: string; visibleOnly?: boolean } = {}): Promise<string[]> {
+  const q = db('volumes').select('id').orderBy('created_at').orderBy('id');
+  if (filter.clusterId) q.where({ cluster_id: filter.clusterId });
+  if (filter.visibleOnly) q.whereNot({ state: 'pending' });
+  return (await q).map((r: { id: string }) => r.id);
+}
+
+export async function listVolumes(db: Knex): Promise<Volume[]> {
+  return (await db<VolumeRow>('volumes').select('*').orderBy('created_at').orderBy('id')).map(toVolume);
+}
+
+export async function countVolumesByCluster(db: Knex): Promise<Map<string, number>> {
+  const rows = await db('volumes').select('cluster_id').count('* as n').groupBy('cluster_id');
+  return new Map(rows.map((r) => [String(r.cluster_id), Number(r.n)]));
+}
+
+export async function updateVolume(
+  db: Knex,
+  id: string,
+  changes: Partial<{ state: LifecycleState; sizeGib: number }>,
+): Promise<void> {
+  const row: Record<string, unknown> = {};
+  if (changes.state) row.state = changes.state;
+  if (changes.sizeGib !== undefined) row.size_gib = changes.sizeGib;
+  await db('volumes').where({ id }).update(row);
+}
+
+export async function deleteVolume(db: Knex, id: string): Promise<void> {
+  await db('volumes').where({ id }).delete();
+}

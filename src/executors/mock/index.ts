@@ -1,0 +1,1 @@
+export { MockExecutor, type MockNode, type MockBrick, type MockVolume, type MockStep } from './mock-executor';

@@ -1,0 +1,336 @@
+import { createHash } from 'node:crypto';
+import type { MockExecConfig } from '../../config/schema';
+import { KIB_PER_GIB, roundUpTo } from '../../domain/units';
+import { brickPath, vgName } from '../../domain/model';
+import {
+  ExecutorError,
+  type BrickAddress,
+  type BrickSpec,
+  type DeviceReport,
+  type DeviceSpec,
+  type GlusterVolumeInfo,
+  type GlusterVolumeSpec,
+  type HealInfo,
+  type StorageExecutor,
+} from '../types';
+
+/**
+ * MOCK executor: no remote calls. It keeps an in-memory model of each storage node (disks, volume groups,
+ * bricks, gluster peers and volumes) and enforces what a real node would (space in the volume group,
+ * existing signatures, bricks existing before a volume uses them), so development and tests see realistic
+ * failures. Faults can be injected at any step.
+ */
+const EXTENT_KIB = 4096;
+
+export type MockStep = Exclude<keyof StorageExecutor, 'kind'>;
+
+interface MockDisk {
+  path: string;
+  sizeKib: number;
+  /** A filesystem or foreign PV signature: refused unless destroyData. */
+  hasSignature: boolean;
+  vg?: { name: string; freeKib: number; extentKib: number; pvUuid: string };
+}
+
+export interface MockBrick {
+  id: string;
+  deviceId: string;
+  path: string;
+  sizeKib: number;
+  reservedKib: number;
+  gid: number;
+  arbiter: boolean;
+}
+
+export interface MockVolume {
+  name: string;
+  status: 'Started' | 'Stopped';
+  bricks: BrickAddress[];
+  options: Record<string, string>;
+}
+
+export interface MockNode {
+  host: string;
+  reachable: boolean;
+  glusterdUp: boolean;
+  disks: Map<string, MockDisk>;
+  bricks: Map<string, MockBrick>;
+  peers: Set<string>;
+}
+
+interface Fault {
+  step: MockStep;
+  host?: string;
+  /** Calls of this step (on that host) to let through before failing. */
+  skip: number;
+  /** How many calls fail once it triggers. */
+  times: number;
+  message: string;
+}
+
+export class MockExecutor implements StorageExecutor {
+  readonly kind = 'mock' as const;
+  private readonly nodes = new Map<string, MockNode>();
+  private readonly volumes = new Map<string, MockVolume>();
+  private faults: Fault[] = [];
+  /** Every call, in order, for tests that assert what was asked of the nodes. */
+  readonly calls: Array<{ step: MockStep; host: string; detail: string }> = [];
+  /** Simulated latency per call, ms (0 by default). */
+  latencyMs = 0;
+
+  constructor(private readonly config: MockExecConfig = { device_size_gib: 500, device_sizes: {} }) {}
+
+  // ---- test and development controls ----
+
+  node(host: string): MockNode {
+    let node = this.nodes.get(host);
+    if (!node) {
+      node = { host, reachable: true, glusterdUp: true, disks: new Map(), bricks: new Map(), peers: new Set() };
+      this.nodes.set(host, node);
+    }
+    return node;
+  }
+
+  volume(name: string): MockVolume | undefined {
+    return this.volumes.get(name);
+  }
+
+  volumeNames(): string[] {
+    return [...this.volumes.keys()].sort();
+  }
+
+  /** Fail the step (optionally only on one host) after letting `skip` calls through. */
+  failAt(step: MockStep, options: { host?: string; skip?: number; times?: number; message?: string } = {}): void {
+    this.faults.push({
+      step,
+      host: options.host,
+      skip: options.skip ?? 0,
+      times: options.times ?? 1,
+      message: options.message ?? `injected failure at ${step}`,
+    });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** Put a disk with existing data on a node (device add must refuse it without destroydata). */
+  addDirtyDisk(host: string, path: string): void {
+    this.node(host).disks.set(path, { path, sizeKib: this.deviceSizeKib(host, path), hasSignature: true });
+  }
+
+  private deviceSizeKib(host: string, path: string): number {
+    const sizes = this.config.device_sizes;
+    const gib = sizes[`${host}:${path}`] ?? sizes[path] ?? sizes[host] ?? this.config.device_size_gib;
+    return Math.round(gib * KIB_PER_GIB);
+  }
+
+  setDeviceSize(key: string, gib: number): void {
+    this.config.device_sizes[key] = gib;
+  }
+
+  // ---- plumbing ----
+
+  private async enter(step: MockStep, host: string, detail = ''): Promise<MockNode> {
+    this.calls.push({ step, host, detail });
+    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const node = this.node(host);
+    if (!node.reachable) throw new ExecutorError(host, step, `ssh: connect to host ${host}: No route to host`, true);
+    for (const fault of this.faults) {
+      if (fault.step !== step || (fault.host && fault.host !== host) || fault.times <= 0) continue;
+      if (fault.skip > 0) {
+        fault.skip -= 1;
+        continue;
+      }
+      fault.times -= 1;
+      throw new ExecutorError(host, step, fault.message);
+    }
+    return node;
+  }
+
+  private requireGlusterd(node: MockNode, step: string): void {
+    if (!node.glusterdUp) {
+      throw new ExecutorError(node.host, step, 'Connection failed. Please check if gluster daemon is operational.');
+    }
+  }
+
+  private report(disk: MockDisk): DeviceReport {
+    const vg = disk.vg!;
+    const totalKib = Math.floor(disk.sizeKib / vg.extentKib) * vg.extentKib;
+    return {
+      totalKib,
+      freeKib: vg.freeKib,
+      usedKib: totalKib - vg.freeKib,
+      extentKib: vg.extentKib,
+      pvUuid: vg.pvUuid,
+      paths: [disk.path],
+    };
+  }
+
+  // ---- StorageExecutor ----
+
+  async glusterdCheck(host: string): Promise<void> {
+    this.requireGlusterd(await this.enter('glusterdCheck', host), 'glusterdCheck');
+  }
+
+  async peerProbe(host: string, newStorageHost: string): Promise<void> {
+    const node = await this.enter('peerProbe', host, newStorageHost);
+    this.requireGlusterd(node, 'peerProbe');
+    node.peers.add(newStorageHost);
+  }
+
+  async peerDetach(host: string, storageHost: string): Promise<void> {
+    const node = await this.enter('peerDetach', host, storageHost);
+    this.requireGlusterd(node, 'peerDetach');
+    node.peers.delete(storageHost);
+  }
+
+  async deviceSetup(host: string, device: DeviceSpec): Promise<DeviceReport> {
+    const node = await this.enter('deviceSetup', host, device.path);
+    let disk = node.disks.get(device.path);
+    if (!disk) {
+      disk = { path: device.path, sizeKib: this.deviceSizeKib(host, device.path), hasSignature: false };
+      node.disks.set(device.path, disk);
+    }
+    const name = vgName(device.id);
+    if (disk.vg?.name === name) return this.report(disk); // repeated after a crash: already ours
+    if ((disk.vg || disk.hasSignature) && !device.destroyData) {
+      throw new ExecutorError(
+        host,
+        'deviceSetup',
+        `Initializing device ${device.path} failed (already initialized or contains data?)`,
+      );
+    }
+    const pvUuid = createHash('sha256').update(`${host}:${device.path}:${device.id}`).digest('hex').slice(0, 32);
+    const usable = Math.floor(disk.sizeKib / EXTENT_KIB) * EXTENT_KIB;
+    disk.hasSignature = false;
+    disk.vg = { name, freeKib: usable, extentKib: EXTENT_KIB, pvUuid };
+    return this.report(disk);
+  }
+
+  async deviceTeardown(host: string, device: DeviceSpec): Promise<void> {
+    const node = await this.enter('deviceTeardown', host, device.path);
+    const disk = node.disks.get(device.path);
+    if (!disk?.vg || disk.vg.name !== vgName(device.id)) return;
+    if ([...node.bricks.values()].some((b) => b.deviceId === device.id)) {
+      throw new ExecutorError(host, 'deviceTeardown', `Volume group "${disk.vg.name}" still contains logical volumes`);
+    }
+    node.disks.delete(device.path);
+  }
+
+  async deviceInfo(host: string, device: DeviceSpec): Promise<DeviceReport> {
+    const node = await this.enter('deviceInfo', host, device.path);
+    const disk = node.disks.get(device.path);
+    if (!disk?.vg || disk.vg.name !== vgName(device.id)) {
+      throw new ExecutorError(host, 'deviceInfo', `Volume group "${vgName(device.id)}" not found`);
+    }
+    return this.report(disk);
+  }
+
+  private diskOf(node: MockNode, deviceId: string): MockDisk | undefined {
+    return [...node.disks.values()].find((d) => d.vg?.name === vgName(deviceId));
+  }
+
+  async brickCreate(host: string, brick: BrickSpec): Promise<void> {
+    const node = await this.enter('brickCreate', host, brick.id);
+    if (node.bricks.has(brick.id)) return;
+    const disk = this.diskOf(node, brick.deviceId);
+    if (!disk?.vg) throw new ExecutorError(host, 'brickCreate', `Volume group "${vgName(brick.deviceId)}" not found`);
+    const reservedKib =
+      roundUpTo(brick.tpSizeKib, disk.vg.extentKib) + roundUpTo(brick.poolMetadataKib, disk.vg.extentKib);
+    if (reservedKib >= disk.vg.freeKib) {
+      throw new ExecutorError(host, 'brickCreate', `Volume group "${disk.vg.name}" has insufficient free space`);
+    }
+    disk.vg.freeKib -= reservedKib;
+    node.bricks.set(brick.id, {
+      id: brick.id,
+      deviceId: brick.deviceId,
+      path: brickPath(brick.deviceId, brick.id),
+      sizeKib: brick.sizeKib,
+      reservedKib,
+      gid: brick.gid,
+      arbiter: brick.arbiter,
+    });
+  }
+
+  async brickDestroy(host: string, brick: BrickSpec): Promise<{ poolRemoved: boolean }> {
+    const node = await this.enter('brickDestroy', host, brick.id);
+    const existing = node.bricks.get(brick.id);
+    if (!existing) return { poolRemoved: true };
+    const inUse = [...this.volumes.values()].find((v) => v.bricks.some((b) => b.path === existing.path));
+    if (inUse) throw new ExecutorError(host, 'brickDestroy', `brick ${existing.path} is part of volume ${inUse.name}`);
+    const disk = this.diskOf(node, brick.deviceId);
+    if (disk?.vg) disk.vg.freeKib += existing.reservedKib;
+    node.bricks.delete(brick.id);
+    return { poolRemoved: true };
+  }
+
+  private requireBricks(bricks: BrickAddress[], step: string, host: string): void {
+    for (const b of bricks) {
+      const owner = [...this.nodes.values()].find((n) => [...n.bricks.values()].some((x) => x.path === b.path));
+      if (!owner) throw new ExecutorError(host, step, `volume ${step}: failed: brick ${b.host}:${b.path} does not exist`);
+      const inUse = [...this.volumes.values()].find((v) => v.bricks.some((x) => x.path === b.path));
+      if (inUse) throw new ExecutorError(host, step, `${b.host}:${b.path} is already part of a volume`);
+    }
+  }
+
+  async volumeCreate(host: string, volume: GlusterVolumeSpec): Promise<void> {
+    const node = await this.enter('volumeCreate', host, volume.name);
+    this.requireGlusterd(node, 'volumeCreate');
+    const existing = this.volumes.get(volume.name);
+    if (existing) {
+      const same = existing.bricks.map((b) => b.path).join() === volume.bricks.map((b) => b.path).join();
+      if (same) return; // repeated after a crash
+      throw new ExecutorError(host, 'volumeCreate', `volume create: ${volume.name}: failed: Volume ${volume.name} already exists`);
+    }
+    this.requireBricks(volume.bricks, 'volumeCreate', host);
+    this.volumes.set(volume.name, {
+      name: volume.name,
+      status: 'Started',
+      bricks: [...volume.bricks],
+      options: Object.fromEntries(volume.options),
+    });
+  }
+
+  async volumeExpand(host: string, volume: GlusterVolumeSpec, newBricks: BrickAddress[]): Promise<void> {
+    const node = await this.enter('volumeExpand', host, volume.name);
+    this.requireGlusterd(node, 'volumeExpand');
+    const existing = this.volumes.get(volume.name);
+    if (!existing) throw new ExecutorError(host, 'volumeExpand', `Volume ${volume.name} does not exist`);
+    const fresh = newBricks.filter((b) => !existing.bricks.some((x) => x.path === b.path));
+    this.requireBricks(fresh, 'volumeExpand', host);
+    existing.bricks.push(...fresh);
+  }
+
+  async volumeDestroy(host: string, name: string): Promise<void> {
+    const node = await this.enter('volumeDestroy', host, name);
+    this.requireGlusterd(node, 'volumeDestroy');
+    this.volumes.delete(name);
+  }
+
+  async volumeInfo(host: string, name: string): Promise<GlusterVolumeInfo | null> {
+    const node = await this.enter('volumeInfo', host, name);
+    this.requireGlusterd(node, 'volumeInfo');
+    const v = this.volumes.get(name);
+    return v ? { name: v.name, status: v.status, bricks: [...v.bricks], options: { ...v.options } } : null;
+  }
+
+  async replaceBrick(host: string, name: string, from: BrickAddress, to: BrickAddress): Promise<void> {
+    const node = await this.enter('replaceBrick', host, `${name} ${from.path} ${to.path}`);
+    this.requireGlusterd(node, 'replaceBrick');
+    const v = this.volumes.get(name);
+    if (!v) throw new ExecutorError(host, 'replaceBrick', `Volume ${name} does not exist`);
+    const index = v.bricks.findIndex((b) => b.path === from.path);
+    if (index < 0) throw new ExecutorError(host, 'replaceBrick', `brick ${from.host}:${from.path} is not part of ${name}`);
+    this.requireBricks([to], 'replaceBrick', host);
+    v.bricks[index] = to;
+  }
+
+  async healInfo(host: string, name: string): Promise<HealInfo> {
+    const node = await this.enter('healInfo', host, name);
+    this.requireGlusterd(node, 'healInfo');
+    const v = this.volumes.get(name);
+    if (!v) throw new ExecutorError(host, 'healInfo', `Volume ${name} does not exist`);
+    return { entries: Object.fromEntries(v.bricks.map((b) => [`${b.host}:${b.path}`, 0])) };
+  }
+}
