@@ -64,6 +64,8 @@ export interface VolumePlacementRequest {
   /** Expansion: the new sets are numbered from here, and the volume already has this many bricks. */
   firstSetIndex?: number;
   existingBricks?: number;
+  /** A block-hosting volume: needs a cluster that allows block volumes instead of file volumes. */
+  blockHosting?: boolean;
 }
 
 export interface PlannedBrick {
@@ -85,6 +87,8 @@ export interface VolumePlacement {
   brickSizeKib: number;
   setCount: number;
   bricks: PlannedBrick[];
+  /** Arbiter volumes: the size of the small brick at position 2 of each set. */
+  arbiterBrickSizeKib?: number;
 }
 
 /** Why a device or cluster was passed over, for the "No space" explanation and the dry run. */
@@ -99,7 +103,9 @@ export interface ZoneReport {
 export interface PlacementFailure {
   /** Starts with "No space" when space is what is missing (Heketi clients look for it). */
   message: string;
-  clusters: Array<{ clusterId: string; reason: string; zones: ZoneReport[] }>;
+  clusters: Array<{ clusterId: string; reason: string; zones: ZoneReport[]; code?: ClusterFailureCode }>;
+  /** True when space (or the zone rule, brick size and count limits while looking for space) is what failed. */
+  noSpace?: boolean;
 }
 
 export type PlacementResult = { ok: true; placement: VolumePlacement } | { ok: false; failure: PlacementFailure };
@@ -127,3 +133,20 @@ export interface ClusterCapacity {
   /** Largest volume (GiB) that could be created now for each durability. */
   largestVolumeGib: { replicate2: number; replicate3: number; disperse4plus2: number };
 }
+
+/*
+ * Additions by the placement module (additive; everything above is the shared contract).
+ */
+
+/** Why one cluster could not take a volume: capacity codes first, then the clusters that were not tried. */
+export type ClusterFailureCode =
+  | 'no_space'
+  | 'zone_rule'
+  | 'min_brick_size'
+  | 'max_bricks'
+  | 'arbiter_size'
+  | 'max_volumes'
+  | 'file_disabled'
+  | 'block_disabled'
+  | 'name_exists'
+  | 'not_found';
