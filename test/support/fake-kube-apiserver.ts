@@ -71,9 +71,10 @@ export interface ListRecord {
  * - drop-before-run: accept the upgrade, then cut the connection without running anything;
  * - drop-after-output: cut it at the command's first output (the command goes on running);
  * - drop-after-exit: run the command to the end, then cut it instead of sending the status;
- * - stall: accept the upgrade and never answer.
+ * - stall: accept the upgrade and never answer;
+ * - refuse-503: refuse the upgrade as the API server does when it cannot reach the node's kubelet.
  */
-export type ExecDisruption = 'drop-before-run' | 'drop-after-output' | 'drop-after-exit' | 'stall';
+export type ExecDisruption = 'drop-before-run' | 'drop-after-output' | 'drop-after-exit' | 'stall' | 'refuse-503';
 
 const SUPPORTED_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 const POD_FIELDS: Record<string, (pod: FakePod) => string> = {
@@ -87,6 +88,8 @@ export class FakeKubeApiServer {
   pods: FakePod[];
   token: string | undefined;
   basicAuth: { user: string; password: string } | undefined;
+  /** When set, exec is refused with 403 as RBAC does for a service account without `create` on `pods/exec`. */
+  forbidExec = false;
   readonly execs: ExecRecord[] = [];
   readonly lists: ListRecord[] = [];
   /** Present when serving HTTPS: the PEM certificate a client must trust. */
@@ -223,6 +226,13 @@ export class FakeKubeApiServer {
     if (!match) return refuse(404, 'NotFound', 'the server could not find the requested resource');
     const namespace = decodeURIComponent(match[1]!);
     const podName = decodeURIComponent(match[2]!);
+    if (this.forbidExec) {
+      return refuse(
+        403,
+        'Forbidden',
+        `pods "${podName}" is forbidden: User "system:serviceaccount:${namespace}:brickyard" cannot create resource "pods/exec" in API group "" in the namespace "${namespace}"`,
+      );
+    }
     const pod = this.pods.find((p) => p.namespace === namespace && p.name === podName);
     if (!pod) return refuse(404, 'NotFound', `pods "${podName}" not found`);
     const containers = pod.containers ?? ['glusterfs'];
@@ -249,14 +259,23 @@ export class FakeKubeApiServer {
     const protocol = this.protocols.find((p) => offered.includes(p));
     if (!protocol) return refuse(400, 'BadRequest', `unable to upgrade: none of the offered subprotocols is supported: ${offered.join(', ')}`);
 
+    const disruption = this.disruptions.shift();
+    if (disruption === 'refuse-503') {
+      return refuse(503, 'ServiceUnavailable', `error dialing backend: dial tcp 127.0.0.1:10250: connect: connection refused`);
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.execs.push({ namespace, pod: podName, container, command, protocol });
-      this.runExec(ws, pod, command, streams);
+      this.runExec(ws, pod, command, streams, disruption);
     });
   }
 
-  private runExec(ws: WebSocket, pod: FakePod, command: string[], streams: { stdin: boolean; stdout: boolean; stderr: boolean }): void {
-    const disruption = this.disruptions.shift();
+  private runExec(
+    ws: WebSocket,
+    pod: FakePod,
+    command: string[],
+    streams: { stdin: boolean; stdout: boolean; stderr: boolean },
+    disruption: ExecDisruption | undefined,
+  ): void {
     if (disruption === 'stall') return;
     if (disruption === 'drop-before-run') {
       ws.terminate();

@@ -25,6 +25,11 @@ export function statusMessage(body: unknown): string | undefined {
   return undefined;
 }
 
+/** A TLS verification failure: trying again cannot help. */
+export function isCertificateError(code: string | undefined): boolean {
+  return code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME|ALTNAME/i.test(code);
+}
+
 export function isTransientStatus(status: number): boolean {
   return status === 0 || status === 429 || status >= 500;
 }
@@ -43,11 +48,12 @@ export function apiFailure(err: unknown, action: string, server: string): ApiFai
     const status = err.code;
     return { status, message: describeStatus(status, statusMessage(err.body), action, server), transient: isTransientStatus(status) };
   }
-  const cause = (err as { cause?: { message?: string } })?.cause?.message;
-  const text = (err as Error)?.message ?? String(err);
+  const e = err as { message?: string; code?: string; cause?: { message?: string; code?: string } };
+  const text = e?.message ?? String(err);
+  const cause = e?.cause?.message;
   return {
     status: 0,
     message: `${action}: cannot reach the Kubernetes API at ${server}: ${cause && !text.includes(cause) ? `${text} (${cause})` : text}`,
-    transient: true,
+    transient: !isCertificateError(e?.code) && !isCertificateError(e?.cause?.code),
   };
 }

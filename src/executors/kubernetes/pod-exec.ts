@@ -2,7 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
 
 import type { CommandResult } from '../transport';
-import { describeStatus, isTransientStatus, statusMessage } from './api-errors';
+import { describeStatus, isCertificateError, isTransientStatus, statusMessage } from './api-errors';
 
 /**
  * One `pods/<name>/exec` call over the API server's WebSocket streaming protocol (v5 or v4 channel.k8s.io): every
@@ -182,10 +182,9 @@ export async function execInPod(kubeConfig: KubeConfig, req: PodExecRequest): Pr
     ws.on('error', (err: Error) => {
       socketError = err.message;
       if (!opened) {
-        const code = (err as NodeJS.ErrnoException).code ?? '';
         // A certificate problem does not go away by trying again; a refused or reset connection may.
-        const tls = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|HOSTNAME/i.test(code);
-        finish(new PodExecError('unreachable', `${where}: cannot connect to ${server}: ${err.message}`, 0, !tls));
+        const transient = !isCertificateError((err as NodeJS.ErrnoException).code);
+        finish(new PodExecError('unreachable', `${where}: cannot connect to ${server}: ${err.message}`, 0, transient));
       }
     });
 

@@ -41,6 +41,8 @@ const LABEL_VALUE = /^(?:[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$/;
  */
 export class GlusterPodFinder {
   private readonly cache = new Map<string, { target: PodTarget; until: number }>();
+  /** Lookups under way, so that many commands for one host starting together list pods once. */
+  private readonly pending = new Map<string, Promise<PodTarget>>();
   private readonly hostLabel: string;
   private readonly daemonSetLabels: Array<[string, string]>;
   private readonly cacheMs: number;
@@ -62,7 +64,19 @@ export class GlusterPodFinder {
   async find(host: string): Promise<PodTarget> {
     const cached = this.cache.get(host);
     if (cached && cached.until > this.now()) return cached.target;
+    let lookup = this.pending.get(host);
+    if (!lookup) {
+      lookup = this.lookUp(host).finally(() => this.pending.delete(host));
+      this.pending.set(host, lookup);
+    }
+    return lookup;
+  }
 
+  forget(host: string): void {
+    this.cache.delete(host);
+  }
+
+  private async lookUp(host: string): Promise<PodTarget> {
     let candidates: V1Pod[] = [];
     const lookedFor: string[] = [];
     // A label value is at most 63 of [A-Za-z0-9._-]; a host that cannot be one (an IPv6 address, a long FQDN)
@@ -81,10 +95,6 @@ export class GlusterPodFinder {
     const target = this.pick(host, candidates, lookedFor.join(', then '));
     this.cache.set(host, { target, until: this.now() + this.cacheMs });
     return target;
-  }
-
-  forget(host: string): void {
-    this.cache.delete(host);
   }
 
   private async list(host: string, selector: { labelSelector?: string; fieldSelector?: string }): Promise<V1Pod[]> {
