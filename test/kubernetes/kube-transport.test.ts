@@ -28,6 +28,7 @@ describe('KubernetesTransport', () => {
   beforeEach(() => {
     fake.token = TOKEN;
     fake.forbidExec = false;
+    fake.clearDisruptions();
     fake.execs.length = 0;
     fake.pods = [
       { name: 'gluster-a', namespace: NAMESPACE, labels: { 'glusterfs-node': 'node-a' } },
@@ -204,6 +205,13 @@ describe('KubernetesTransport', () => {
       `exec in pod ${NAMESPACE}/gluster-a: the Kubernetes API at ${fake.url} rejected the credentials (401 Unauthorized): Unauthorized`,
     );
     expect((err as ExecutorError).transient).toBe(false);
+    expect(fake.execs).toHaveLength(1);
+  });
+
+  it('tries a pod lookup again when the API server did not answer, since nothing ran yet', async () => {
+    const patient = transportFor(fake, scratch, {}, { podFinder: { requestTimeoutMs: 200 } });
+    fake.stallNextLists(1);
+    await expect(patient.run('node-a', 'echo $HOSTNAME', once)).resolves.toMatchObject({ stdout: 'gluster-a\n' });
     expect(fake.execs).toHaveLength(1);
   });
 

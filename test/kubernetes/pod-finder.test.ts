@@ -19,6 +19,7 @@ describe('finding the gluster pod of a host', () => {
     scratch.cleanup();
   });
   beforeEach(() => {
+    fake.clearDisruptions();
     fake.pods = [];
     fake.lists.length = 0;
     fake.token = TOKEN;
@@ -121,6 +122,16 @@ describe('finding the gluster pod of a host', () => {
     await forgetful.find('node-a');
     await forgetful.find('node-a');
     expect(fake.lists).toHaveLength(3);
+  });
+
+  it('gives up on a pod list that never answers, as worth another try', async () => {
+    fake.pods = [{ name: 'gluster-a', namespace: NAMESPACE, labels: { 'glusterfs-node': 'node-a' } }];
+    fake.stallNextLists(1);
+    const pods = transportFor(fake, scratch, {}, { podFinder: { requestTimeoutMs: 300 } }).pods;
+    const err = await rejectionOf(pods.find('node-a'));
+    expect(err.message).toBe(`listing pods in namespace ${NAMESPACE}: no answer from ${fake.url} within 300 ms`);
+    expect((err as ExecutorError).transient).toBe(true);
+    await expect(pods.find('node-a')).resolves.toMatchObject({ pod: 'gluster-a' });
   });
 
   it('reports a rejected token as a credentials problem, not a missing pod', async () => {

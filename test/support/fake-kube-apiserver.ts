@@ -97,6 +97,7 @@ export class FakeKubeApiServer {
   readonly workDir: string;
   private readonly protocols: string[];
   private readonly disruptions: ExecDisruption[] = [];
+  private listsToStall = 0;
   private readonly children = new Set<ChildProcess>();
   private readonly sockets = new Set<Duplex>();
   private readonly wss = new WebSocketServer({
@@ -160,6 +161,17 @@ export class FakeKubeApiServer {
     for (let i = 0; i < count; i++) this.disruptions.push(how);
   }
 
+  /** The next `count` pod lists get no answer at all (until the server stops). */
+  stallNextLists(count: number): void {
+    this.listsToStall += count;
+  }
+
+  /** Forgets disruptions not yet used (so one test's leftovers cannot reach the next). */
+  clearDisruptions(): void {
+    this.disruptions.length = 0;
+    this.listsToStall = 0;
+  }
+
   async stop(): Promise<void> {
     for (const child of this.children) child.kill('SIGKILL');
     for (const client of this.wss.clients) client.terminate();
@@ -186,6 +198,10 @@ export class FakeKubeApiServer {
     const labelSelector = url.searchParams.get('labelSelector') ?? '';
     const fieldSelector = url.searchParams.get('fieldSelector') ?? '';
     this.lists.push({ namespace, labelSelector, fieldSelector });
+    if (this.listsToStall > 0) {
+      this.listsToStall--;
+      return;
+    }
     let labelTest: (pod: FakePod) => boolean;
     let fieldTest: (pod: FakePod) => boolean;
     try {

@@ -121,7 +121,7 @@ function explicitCluster(settings: CredentialSettings): Cluster {
 }
 
 function explicitUser(settings: CredentialSettings, saDir: string): User {
-  if (settings.token !== '') return { name: 'kubeexec', token: settings.token };
+  if (settings.token.trim() !== '') return { name: 'kubeexec', token: settings.token.trim() };
   if (settings.user !== '') return { name: 'kubeexec', username: settings.user, password: settings.password };
   // Heketi's behaviour: with a host but no credentials, use the pod's service account token.
   const tokenFile = join(saDir, 'token');

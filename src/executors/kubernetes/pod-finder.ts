@@ -18,6 +18,8 @@ export interface PodFinderOptions {
   daemonSetLabels?: Array<[string, string]>;
   /** How long a found pod is trusted before it is looked up again. */
   cacheMs?: number;
+  /** Give up on a pod list that has not answered by then. Default 30 s. */
+  requestTimeoutMs?: number;
   /** For error messages. */
   server?: string;
   now?: () => number;
@@ -46,6 +48,7 @@ export class GlusterPodFinder {
   private readonly hostLabel: string;
   private readonly daemonSetLabels: Array<[string, string]>;
   private readonly cacheMs: number;
+  private readonly requestTimeoutMs: number;
   private readonly server: string;
   private readonly now: () => number;
 
@@ -57,6 +60,7 @@ export class GlusterPodFinder {
     this.hostLabel = options.hostLabel ?? DEFAULT_HOST_LABEL;
     this.daemonSetLabels = options.daemonSetLabels ?? DEFAULT_DAEMONSET_LABELS;
     this.cacheMs = options.cacheMs ?? 60_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.server = options.server ?? 'the API server';
     this.now = options.now ?? Date.now;
   }
@@ -98,12 +102,23 @@ export class GlusterPodFinder {
   }
 
   private async list(host: string, selector: { labelSelector?: string; fieldSelector?: string }): Promise<V1Pod[]> {
+    const action = `listing pods in namespace ${this.namespace}`;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new ExecutorError(host, STEP, `${action}: no answer from ${this.server} within ${this.requestTimeoutMs} ms`, true)),
+        this.requestTimeoutMs,
+      );
+    });
     try {
-      const list = await this.api.listNamespacedPod({ namespace: this.namespace, ...selector });
+      const list = await Promise.race([this.api.listNamespacedPod({ namespace: this.namespace, ...selector }), timeout]);
       return list.items;
     } catch (err) {
-      const failure = apiFailure(err, `listing pods in namespace ${this.namespace}`, this.server);
+      if (err instanceof ExecutorError) throw err;
+      const failure = apiFailure(err, action, this.server);
       throw new ExecutorError(host, STEP, failure.message, failure.transient);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
