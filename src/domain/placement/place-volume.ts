@@ -183,8 +183,9 @@ export function explainViewFailure(
       usable = [...new Set([...dataZones, ...arbiterZones])].sort((a, b) => a - b);
       ruleMet = dataZones.length >= 2 && usable.length >= 3;
     }
-    if (!ruleMet) {
-      const has = usable.length === 0 ? 'no zone usable' : `zone${usable.length === 1 ? '' : 's'} ${zoneList(usable)} usable`;
+    // With no zone usable at all, space is what is missing, not zones.
+    if (!ruleMet && usable.length > 0) {
+      const has = `zone${usable.length === 1 ? '' : 's'} ${zoneList(usable)} usable`;
       const relaxed = placeInView(view, req, limits, 'best-effort').ok
         ? '; zone checking best-effort would place it, with less protection'
         : '';
