@@ -4,13 +4,13 @@ import type { CommandResult, RunOptions, Transport } from '../transport';
 import { ExecutorError } from '../types';
 import type { KubeCredentials } from './credentials';
 import { execInPod, PodExecError } from './pod-exec';
-import { FIND_POD_STEP, GlusterPodFinder, type PodFinderOptions, type PodLister } from './pod-finder';
+import { FIND_POD_STEP, GlusterPodFinder, type PodFinderOptions } from './pod-finder';
 
 /** `timeout` exits with this when it had to stop the command. */
 export const TIMEOUT_EXIT_CODE = 124;
 
 /**
- * The connection to the pod closed before the command reported how it ended, and the command is not safe to run
+ * No exit status came back (the connection closed, or none arrived in time) for a command that is not safe to run
  * again: it may or may not have taken effect, so the caller has to look at the node before deciding what next.
  */
 export class CommandOutcomeUnknownError extends ExecutorError {
@@ -30,8 +30,6 @@ export interface KubernetesTransportOptions {
   deadlineGraceMs?: number;
   /** Cap on buffered output per command. Default 64 MiB. */
   maxOutputBytes?: number;
-  /** Replaces the CoreV1Api built from the credentials (used only to list pods). */
-  podLister?: PodLister;
 }
 
 /**
@@ -50,7 +48,7 @@ export class KubernetesTransport implements Transport {
     private readonly credentials: KubeCredentials,
     options: KubernetesTransportOptions = {},
   ) {
-    const lister = options.podLister ?? credentials.kubeConfig.makeApiClient(CoreV1Api);
+    const lister = credentials.kubeConfig.makeApiClient(CoreV1Api);
     this.pods = new GlusterPodFinder(lister, credentials.namespace, { ...options.podFinder, server: credentials.server });
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.retryDelayMs = options.retryDelayMs ?? 500;
