@@ -1,0 +1,91 @@
+import type { Knex } from 'knex';
+import { setWidth } from '../domain/durability';
+import { listAllBricks } from '../db/repositories/bricks';
+import { listClusters } from '../db/repositories/clusters';
+import { listDevices } from '../db/repositories/devices';
+import { listNodes } from '../db/repositories/nodes';
+import { listVolumes } from '../db/repositories/volumes';
+
+export interface DbCheckReport {
+  ok: boolean;
+  counts: Record<string, number>;
+  problems: string[];
+}
+
+/**
+ * Cross-checks the records against each other (what Heketi's `db check` reports): device space equals the
+ * sum of its bricks' reservations, bricks point at live devices on their own node, volumes have whole sets,
+ * and nothing is left pending without an operation working on it.
+ */
+export async function checkDatabase(db: Knex): Promise<DbCheckReport> {
+  const [clusters, nodes, devices, volumes, bricks, active] = await Promise.all([
+    listClusters(db),
+    listNodes(db),
+    listDevices(db),
+    listVolumes(db),
+    listAllBricks(db),
+    db('operations')
+      .where((q) => q.whereIn('state', ['pending', 'running']).orWhere({ cleanup_pending: true }))
+      .select('target_id as targetId'),
+  ]);
+  const problems: string[] = [];
+  const clusterIds = new Set(clusters.map((c) => c.id));
+  const nodeById = new Map(nodes.map((n) => [n.id, n]));
+  const deviceById = new Map(devices.map((d) => [d.id, d]));
+  const activeTargets = new Set(active.map((o: { targetId: string }) => o.targetId));
+
+  for (const n of nodes) {
+    if (!clusterIds.has(n.clusterId)) problems.push(`node ${n.id}: cluster ${n.clusterId} does not exist`);
+    if (n.lifecycle !== 'ready' && !activeTargets.has(n.id)) problems.push(`node ${n.id}: ${n.lifecycle} with no operation`);
+  }
+  for (const d of devices) {
+    if (!nodeById.has(d.nodeId)) problems.push(`device ${d.id}: node ${d.nodeId} does not exist`);
+    if (d.lifecycle !== 'ready' && !activeTargets.has(d.id)) problems.push(`device ${d.id}: ${d.lifecycle} with no operation`);
+    if (d.lifecycle === 'ready' && d.freeKib + d.usedKib !== d.totalKib) {
+      problems.push(`device ${d.id}: free ${d.freeKib} + used ${d.usedKib} != total ${d.totalKib} KiB`);
+    }
+  }
+  const reservedByDevice = new Map<string, { kib: number; count: number }>();
+  for (const b of bricks) {
+    const device = deviceById.get(b.deviceId);
+    if (!device) problems.push(`brick ${b.id}: device ${b.deviceId} does not exist`);
+    else if (device.nodeId !== b.nodeId) problems.push(`brick ${b.id}: node ${b.nodeId} is not its device's node`);
+    const r = reservedByDevice.get(b.deviceId) ?? { kib: 0, count: 0 };
+    r.kib += b.reservedKib;
+    r.count += 1;
+    reservedByDevice.set(b.deviceId, r);
+  }
+  for (const d of devices) {
+    const r = reservedByDevice.get(d.id) ?? { kib: 0, count: 0 };
+    if (r.count !== d.brickCount) problems.push(`device ${d.id}: ${d.brickCount} bricks counted, ${r.count} recorded`);
+    // A resync legitimately replaces used space with what the node reports, so only over-commit is an error.
+    if (d.lifecycle === 'ready' && r.kib > d.usedKib) {
+      problems.push(`device ${d.id}: bricks reserve ${r.kib} KiB but only ${d.usedKib} KiB is counted used`);
+    }
+  }
+  const bricksByVolume = new Map<string, number>();
+  for (const b of bricks) bricksByVolume.set(b.volumeId, (bricksByVolume.get(b.volumeId) ?? 0) + 1);
+  for (const v of volumes) {
+    if (!clusterIds.has(v.clusterId)) problems.push(`volume ${v.id}: cluster ${v.clusterId} does not exist`);
+    const count = bricksByVolume.get(v.id) ?? 0;
+    if (v.state === 'online' && (count === 0 || count % setWidth(v.durability) !== 0)) {
+      problems.push(`volume ${v.id}: ${count} bricks is not a whole number of sets of ${setWidth(v.durability)}`);
+    }
+    if (v.state !== 'online' && !activeTargets.has(v.id)) problems.push(`volume ${v.id}: ${v.state} with no operation`);
+  }
+  const volumeIds = new Set(volumes.map((v) => v.id));
+  for (const b of bricks) if (!volumeIds.has(b.volumeId)) problems.push(`brick ${b.id}: volume ${b.volumeId} does not exist`);
+
+  return {
+    ok: problems.length === 0,
+    counts: {
+      clusters: clusters.length,
+      nodes: nodes.length,
+      devices: devices.length,
+      volumes: volumes.length,
+      bricks: bricks.length,
+      operations_in_flight: active.length,
+    },
+    problems,
+  };
+}

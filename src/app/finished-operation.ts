@@ -1,0 +1,31 @@
+import { newId } from '../domain/ids';
+import { insertOperation, type Initiator } from '../db/repositories/operations';
+import type { Knex } from 'knex';
+import type { AppContext } from './context';
+
+/**
+ * Heketi answers some quick changes (node/device state online/offline) with 202 too. They need no remote
+ * work, so they are recorded already finished and the queue answers at once.
+ */
+export async function recordFinished(
+  ctx: AppContext,
+  db: Knex,
+  kind: string,
+  initiator: Initiator,
+  targetId: string,
+  resultPath: string | null = null,
+): Promise<{ opId: string }> {
+  const opId = newId();
+  await insertOperation(db, {
+    id: opId,
+    kind,
+    initiator,
+    targetId,
+    payload: {},
+    owner: ctx.instanceId,
+    leaseSeconds: ctx.leaseSeconds,
+    state: 'succeeded',
+    resultPath,
+  });
+  return { opId };
+}

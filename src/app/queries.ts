@@ -1,0 +1,74 @@
+import type { Knex } from 'knex';
+import type { Brick, Cluster, Device, StorageNode, Volume } from '../domain/model';
+import { listBricksOfDevices, listBricksOfVolume } from '../db/repositories/bricks';
+import { findCluster } from '../db/repositories/clusters';
+import { findDevice, listDevices } from '../db/repositories/devices';
+import { findNode, listNodes } from '../db/repositories/nodes';
+import { findVolume, listVolumeIds } from '../db/repositories/volumes';
+
+/**
+ * Read models for the API. Entities still being made (pending) are not shown: a client learns about them
+ * through /queue, and sees them once they are real.
+ */
+export interface ClusterView {
+  cluster: Cluster;
+  nodeIds: string[];
+  volumeIds: string[];
+}
+
+export interface DeviceView {
+  device: Device;
+  bricks: Brick[];
+}
+
+export interface NodeView {
+  node: StorageNode;
+  devices: DeviceView[];
+}
+
+export interface VolumeView {
+  volume: Volume;
+  bricks: Brick[];
+  /** Storage hostnames of the cluster's nodes, first the ones holding this volume's bricks. */
+  hosts: string[];
+}
+
+export async function clusterView(db: Knex, id: string): Promise<ClusterView | undefined> {
+  const cluster = await findCluster(db, id);
+  if (!cluster) return undefined;
+  const [nodes, volumeIds] = await Promise.all([
+    listNodes(db, { clusterId: id }),
+    listVolumeIds(db, { clusterId: id, visibleOnly: true }),
+  ]);
+  return { cluster, nodeIds: nodes.filter((n) => n.lifecycle !== 'pending').map((n) => n.id), volumeIds };
+}
+
+export async function deviceView(db: Knex, id: string): Promise<DeviceView | undefined> {
+  const device = await findDevice(db, id);
+  if (!device || device.lifecycle === 'pending') return undefined;
+  return { device, bricks: await listBricksOfDevices(db, [id]) };
+}
+
+export async function nodeView(db: Knex, id: string): Promise<NodeView | undefined> {
+  const node = await findNode(db, id);
+  if (!node || node.lifecycle === 'pending') return undefined;
+  const devices = (await listDevices(db, { nodeIds: [id] })).filter((d) => d.lifecycle !== 'pending');
+  const bricks = await listBricksOfDevices(
+    db,
+    devices.map((d) => d.id),
+  );
+  return {
+    node,
+    devices: devices.map((device) => ({ device, bricks: bricks.filter((b) => b.deviceId === device.id) })),
+  };
+}
+
+export async function volumeView(db: Knex, id: string): Promise<VolumeView | undefined> {
+  const volume = await findVolume(db, id);
+  if (!volume || volume.state === 'pending') return undefined;
+  const [bricks, nodes] = await Promise.all([listBricksOfVolume(db, id), listNodes(db, { clusterId: volume.clusterId })]);
+  const usable = nodes.filter((n) => n.lifecycle !== 'pending');
+  const brickNodeIds = new Set(bricks.map((b) => b.nodeId));
+  const ordered = [...usable.filter((n) => brickNodeIds.has(n.id)), ...usable.filter((n) => !brickNodeIds.has(n.id))];
+  return { volume, bricks, hosts: [...new Set(ordered.map((n) => n.storageHostnames[0]!))] };
+}

@@ -1,0 +1,104 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import type { Config } from './config/schema';
+import { placementLimits, type AppContext } from './app/context';
+import { deviceAddHandler } from './app/operations/device-add';
+import { deviceDeleteHandler } from './app/operations/device-delete';
+import { deviceResyncHandler } from './app/operations/device-resync';
+import { evictHandler } from './app/operations/evict';
+import { nodeAddHandler } from './app/operations/node-add';
+import { nodeDeleteHandler } from './app/operations/node-delete';
+import { volumeCreateHandler } from './app/operations/volume-create';
+import { volumeDeleteHandler } from './app/operations/volume-delete';
+import { volumeExpandHandler } from './app/operations/volume-expand';
+import { OperationRunner } from './app/runner';
+import { migrate, openDatabase, type Database } from './db/connect';
+import { createExecutor, type ClosableExecutor } from './executors/factory';
+import { createHttpApp } from './http/app';
+import { createMetrics } from './http/metrics';
+import type { HttpServices } from './http/services';
+import { createLogger } from './logger';
+
+export const OPERATION_HANDLERS = [
+  volumeCreateHandler,
+  volumeExpandHandler,
+  volumeDeleteHandler,
+  nodeAddHandler,
+  nodeDeleteHandler,
+  deviceAddHandler,
+  deviceDeleteHandler,
+  deviceResyncHandler,
+  evictHandler,
+];
+
+export interface Container {
+  config: Config;
+  database: Database;
+  executor: ClosableExecutor;
+  app: AppContext;
+  runner: OperationRunner;
+  services: HttpServices;
+  log: Logger;
+  /** Listens on the configured port (or `port`); resolves with the bound port. */
+  listen(port?: number, host?: string): Promise<number>;
+  /** SIGTERM path: stop listening, let operations finish (grace), close the executor and the database. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** The composition root: config in, a running-ready service out. Migrates the database. */
+export async function createContainer(
+  config: Config,
+  overrides: { executor?: ClosableExecutor; log?: Logger } = {},
+): Promise<Container> {
+  const log = overrides.log ?? createLogger(config.glusterfs.loglevel);
+  const database = openDatabase(config.glusterfs.db);
+  await migrate(database.knex);
+  const executor = overrides.executor ?? (await createExecutor(config));
+  const app: AppContext = {
+    db: database.knex,
+    executor,
+    config,
+    log,
+    instanceId: `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`,
+    limits: placementLimits(config),
+    zoneChecking: config.glusterfs.zone_checking,
+    leaseSeconds: config.glusterfs.operation_lease_seconds,
+  };
+  const runner = new OperationRunner(app, OPERATION_HANDLERS);
+  const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
+  const metrics = createMetrics(database.knex, runner);
+  const koa = createHttpApp(services, config, metrics, log);
+  let server: Server | undefined;
+
+  return {
+    config,
+    database,
+    executor,
+    app,
+    runner,
+    services,
+    log,
+    async listen(port = Number(config.port), host = config.bind) {
+      runner.start();
+      server = koa.listen(port, host);
+      await new Promise<void>((resolve, reject) => {
+        server!.once('listening', resolve);
+        server!.once('error', reject);
+      });
+      const address = server.address();
+      return typeof address === 'object' && address ? address.port : port;
+    },
+    async close(graceMs = config.shutdown_grace_seconds * 1000) {
+      const closing = server ? new Promise<void>((r) => server!.close(() => r())) : Promise.resolve();
+      server?.closeIdleConnections?.();
+      const finished = await runner.stop(graceMs);
+      if (!finished) log.warn('operations still running at shutdown; they stay recorded and will be recovered');
+      server?.closeAllConnections?.();
+      await closing;
+      await executor.close?.();
+      await database.knex.destroy();
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Knex } from 'knex';
+import type { OperationRunner } from '../app/runner';
+
+/**
+ * Prometheus metrics: Heketi's names (dashboards and alerts written for Heketi keep working), read from the
+ * database at scrape time, plus Brickyard's own request and operation metrics.
+ */
+export function createMetrics(db: Knex, runner: OperationRunner) {
+  const registry = new Registry();
+  const deviceLabels = ['cluster', 'hostname', 'device'] as const;
+
+  const up = new Gauge({ name: 'heketi_up', help: 'Whether the server is up', registers: [registry] });
+  const clusterCount = new Gauge({ name: 'heketi_cluster_count', help: 'Number of clusters', registers: [registry] });
+  const nodesCount = new Gauge({ name: 'heketi_nodes_count', help: 'Number of nodes per cluster', labelNames: ['cluster'], registers: [registry] });
+  const deviceCount = new Gauge({ name: 'heketi_device_count', help: 'Number of devices per node', labelNames: ['cluster', 'hostname'], registers: [registry] });
+  const deviceSize = new Gauge({ name: 'heketi_device_size', help: 'Device size in KiB', labelNames: deviceLabels, registers: [registry] });
+  const deviceFree = new Gauge({ name: 'heketi_device_free', help: 'Device free space in KiB', labelNames: deviceLabels, registers: [registry] });
+  const deviceUsed = new Gauge({ name: 'heketi_device_used', help: 'Device used space in KiB', labelNames: deviceLabels, registers: [registry] });
+  const deviceBricks = new Gauge({ name: 'heketi_device_brick_count', help: 'Bricks on a device', labelNames: deviceLabels, registers: [registry] });
+  const volumesCount = new Gauge({ name: 'heketi_volumes_count', help: 'Number of volumes per cluster', labelNames: ['cluster'], registers: [registry] });
+  const inFlight = new Gauge({ name: 'brickyard_operations_in_flight', help: 'Operations running on storage nodes in this process', registers: [registry] });
+  const queued = new Gauge({ name: 'brickyard_operations_queued', help: 'Operations waiting for a slot in this process', registers: [registry] });
+
+  const requestDuration = new Histogram({
+    name: 'brickyard_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const requests = new Counter({ name: 'brickyard_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'status'], registers: [registry] });
+
+  async function collect(): Promise<void> {
+    const [clusters, nodes, devices, volumes] = await Promise.all([
+      db('clusters').select('id'),
+      db('nodes').select('id', 'cluster_id', 'manage_hostnames').whereNot({ lifecycle: 'pending' }),
+      db('devices').select('id', 'node_id', 'name', 'total_kib', 'free_kib', 'used_kib', 'brick_count').whereNot({ lifecycle: 'pending' }),
+      db('volumes').select('cluster_id').count('* as n').whereNot({ state: 'pending' }).groupBy('cluster_id'),
+    ]);
+    for (const g of [nodesCount, deviceCount, deviceSize, deviceFree, deviceUsed, deviceBricks, volumesCount]) g.reset();
+    up.set(1);
+    clusterCount.set(clusters.length);
+    const nodeById = new Map(nodes.map((n) => [n.id, n]));
+    for (const c of clusters) {
+      nodesCount.set({ cluster: c.id }, nodes.filter((n) => n.cluster_id === c.id).length);
+      volumesCount.set({ cluster: c.id }, 0);
+    }
+    for (const v of volumes) volumesCount.set({ cluster: String(v.cluster_id) }, Number(v.n));
+    for (const n of nodes) {
+      const hostname = (n.manage_hostnames as string[])[0] ?? n.id;
+      deviceCount.set({ cluster: n.cluster_id, hostname }, devices.filter((d) => d.node_id === n.id).length);
+    }
+    for (const d of devices) {
+      const node = nodeById.get(d.node_id);
+      if (!node) continue;
+      const labels = { cluster: node.cluster_id, hostname: (node.manage_hostnames as string[])[0] ?? node.id, device: d.name };
+      deviceSize.set(labels, Number(d.total_kib));
+      deviceFree.set(labels, Number(d.free_kib));
+      deviceUsed.set(labels, Number(d.used_kib));
+      deviceBricks.set(labels, Number(d.brick_count));
+    }
+    inFlight.set(runner.inFlight);
+    queued.set(runner.queued);
+  }
+
+  return {
+    registry,
+    async render(): Promise<string> {
+      await collect();
+      return registry.metrics();
+    },
+    observe(method: string, route: string, status: number, seconds: number): void {
+      requestDuration.observe({ method, route, status: String(status) }, seconds);
+      requests.inc({ method, status: String(status) });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,35 @@
+import Router from '@koa/router';
+import { findOperation } from '../../db/repositories/operations';
+import { callerOf } from '../auth';
+import { HttpError } from '../errors';
+import { sendSeeOther, sendText } from '../respond';
+import type { HttpServices } from '../services';
+import { notFoundText } from './params';
+
+/**
+ * Heketi's async protocol, answered from the database: 200 + X-Pending while the operation runs, then
+ * 303 to the result, 204 when there is none, or 500 with the error. Unlike Heketi, a finished entry can be
+ * read again (a client that lost the answer can ask twice).
+ */
+export function queueRoutes(r: Router, s: HttpServices): void {
+
+  r.get('/queue/:id', async (ctx) => {
+    const op = await findOperation(s.app.db, ctx.params.id!);
+    if (!op) throw notFoundText();
+    if (callerOf(ctx).role === 'user' && op.initiator !== 'user') {
+      throw new HttpError(401, 'Administrator access required');
+    }
+    if (op.state === 'pending' || op.state === 'running') {
+      ctx.status = 200;
+      ctx.set('X-Pending', 'true');
+      ctx.body = '';
+    } else if (op.state === 'failed') {
+      sendText(ctx, 500, op.error ?? 'operation failed');
+    } else if (op.resultPath) {
+      sendSeeOther(ctx, op.resultPath);
+    } else {
+      ctx.status = 204;
+      ctx.body = null;
+    }
+  });
+}

@@ -1,0 +1,111 @@
+import Router from '@koa/router';
+import { checkDatabase } from '../../app/db-check';
+import { recordFinished } from '../../app/finished-operation';
+import { listAllBricks } from '../../db/repositories/bricks';
+import { listClusters } from '../../db/repositories/clusters';
+import { listDevices } from '../../db/repositories/devices';
+import { listNodes } from '../../db/repositories/nodes';
+import { countOperations, findOperation, listOperations, type OperationRecord } from '../../db/repositories/operations';
+import { listVolumes } from '../../db/repositories/volumes';
+import { callerOf } from '../auth';
+import { readBody } from '../body';
+import type { Metrics } from '../metrics';
+import { sendAccepted, sendJson } from '../respond';
+import { adminStateSchema } from '../schemas';
+import type { HttpServices } from '../services';
+import { notFoundText } from './params';
+
+function presentOperation(op: OperationRecord) {
+  return {
+    id: op.id,
+    kind: op.kind,
+    state: op.state,
+    phase: op.phase,
+    target: op.targetId,
+    error: op.error,
+    cleanup_pending: op.cleanupPending,
+    attempts: op.attempts,
+    owner: op.owner,
+    lease_expires_at: op.leaseExpiresAt,
+    created_at: op.createdAt,
+    finished_at: op.finishedAt,
+  };
+}
+
+export function systemRoutes(r: Router, s: HttpServices, metrics: Metrics): void {
+
+  r.get('/hello', (ctx) => {
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = 'Hello from Heketi';
+  });
+
+  r.get('/metrics', async (ctx) => {
+    ctx.type = metrics.registry.contentType;
+    ctx.body = await metrics.render();
+  });
+
+  r.get('/db/dump', async (ctx) => {
+    const [clusters, nodes, devices, volumes, bricks, pending] = await Promise.all([
+      listClusters(s.app.db),
+      listNodes(s.app.db),
+      listDevices(s.app.db),
+      listVolumes(s.app.db),
+      listAllBricks(s.app.db),
+      listOperations(s.app.db, { states: ['pending', 'running'] }),
+    ]);
+    const byId = <T extends { id: string }>(items: T[]) => Object.fromEntries(items.map((i) => [i.id, i]));
+    sendJson(ctx, 200, {
+      clusterentries: byId(clusters),
+      nodeentries: byId(nodes),
+      deviceentries: byId(devices),
+      volumeentries: byId(volumes),
+      brickentries: byId(bricks),
+      pendingoperations: byId(pending.map(presentOperation)),
+    });
+  });
+
+  r.get('/db/check', async (ctx) => {
+    sendJson(ctx, 200, await checkDatabase(s.app.db));
+  });
+
+  r.get('/operations', async (ctx) => {
+    const c = await countOperations(s.app.db);
+    sendJson(ctx, 200, {
+      total: c.pending + c.running + c.cleanup,
+      in_flight: s.runner.inFlight,
+      stale: c.stale,
+      failed: c.cleanup,
+      new: s.runner.queued,
+    });
+  });
+
+  r.get('/operations/pending', async (ctx) => {
+    const ops = await listOperations(s.app.db, { states: ['pending', 'running'] });
+    const cleanup = (await listOperations(s.app.db, { states: ['failed'] })).filter((o) => o.cleanupPending);
+    sendJson(ctx, 200, { pendingoperations: [...ops, ...cleanup].map(presentOperation) });
+  });
+
+  r.get('/operations/pending/:id', async (ctx) => {
+    const op = await findOperation(s.app.db, ctx.params.id!);
+    if (!op) throw notFoundText();
+    sendJson(ctx, 200, presentOperation(op));
+  });
+
+  // Takes over abandoned operations now instead of at the next scan.
+  r.post('/operations/pending/cleanup', async (ctx) => {
+    await s.runner.recoverAbandoned();
+    const { opId } = await recordFinished(s.app, s.app.db, 'cleanup', callerOf(ctx).role, s.app.instanceId.slice(0, 32));
+    sendAccepted(ctx, opId);
+  });
+
+  r.get('/admin', (ctx) => {
+    sendJson(ctx, 200, { state: s.admin.mode });
+  });
+
+  r.post('/admin', async (ctx) => {
+    const body = await readBody(ctx, adminStateSchema);
+    s.admin.mode = body.state;
+    ctx.status = 204;
+    ctx.body = null;
+  });
+}

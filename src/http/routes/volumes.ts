@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import { planVolume, startVolumeCreate } from '../../app/operations/volume-create';
+import { startVolumeDelete } from '../../app/operations/volume-delete';
+import { startVolumeExpand } from '../../app/operations/volume-expand';
+import { volumeView } from '../../app/queries';
+import { listVolumeIds } from '../../db/repositories/volumes';
+import { callerOf } from '../auth';
+import { readBody } from '../body';
+import { presentPlacement, presentVolume } from '../presenters';
+import { sendJson } from '../respond';
+import { volumeCreateSchema, volumeExpandSchema, volumeInputFrom } from '../schemas';
+import type { HttpServices } from '../services';
+import { accept } from './operations-helper';
+import { notFoundText } from './params';
+
+export function volumeRoutes(r: Router, s: HttpServices): void {
+
+  r.post('/volumes', async (ctx) => {
+    const input = volumeInputFrom(await readBody(ctx, volumeCreateSchema));
+    if (ctx.query.dry_run === 'true' || ctx.query.dry_run === '1') {
+      // Brickyard: where the volume would go, reserving nothing.
+      sendJson(ctx, 200, presentPlacement(await planVolume(s.app, input)));
+      return;
+    }
+    await accept(ctx, s, () => startVolumeCreate(s.app, input, callerOf(ctx).role));
+  });
+
+  r.get('/volumes', async (ctx) => {
+    sendJson(ctx, 200, { volumes: await listVolumeIds(s.app.db, { visibleOnly: true }) });
+  });
+
+  r.get('/volumes/:id', async (ctx) => {
+    const view = await volumeView(s.app.db, ctx.params.id!);
+    if (!view) throw notFoundText();
+    sendJson(ctx, 200, presentVolume(view));
+  });
+
+  r.post('/volumes/:id/expand', async (ctx) => {
+    const body = await readBody(ctx, volumeExpandSchema);
+    await accept(ctx, s, () => startVolumeExpand(s.app, ctx.params.id!, body.expand_size, callerOf(ctx).role));
+  });
+
+  r.delete('/volumes/:id', async (ctx) => {
+    await accept(ctx, s, () => startVolumeDelete(s.app, ctx.params.id!, callerOf(ctx).role));
+  });
+}
