@@ -46,7 +46,7 @@ export function placeReplacement(
     req.brick.arbiter ? { dataKib: Number.POSITIVE_INFINITY, arbiterKib: req.brick.reservedKib } : { dataKib: req.brick.reservedKib },
   );
   const siblingNodes = new Set(siblings.map((s) => s.nodeIndex));
-  const brick = `brick ${req.brick.position} of set ${req.brick.setIndex} (${formatKib(req.brick.sizeKib)}${req.brick.arbiter ? ', arbiter' : ''})`;
+  const brick = `the brick at position ${req.brick.position} of set ${req.brick.setIndex} (${formatKib(req.brick.sizeKib)}${req.brick.arbiter ? ', arbiter' : ''})`;
   const zoneText = zones.map(summarizeZone).join('; ');
   let code: 'zone_rule' | 'no_space' = 'no_space';
   let why = `no device apart from the nodes of the other bricks of its set has room`;
