@@ -130,6 +130,7 @@ function pack(start: ClusterSnapshot, seed: number, maxGib: number): PackResult 
     if (!result.ok) {
       misses++;
       if (firstFailureGib < 0) {
+        if (process.env.DEBUG_PACKING) console.log(result.failure.message);
         firstFailureGib = placedGib;
         failedSizeGib = sizeGib;
       }
@@ -156,6 +157,15 @@ const scenarios: Array<{ name: string; cluster: ClusterSnapshot }> = [
   {
     name: 'uneven, 3 zones: 2 nodes x 10 x 100 GiB | 2 nodes x 2 x 500 GiB | 2 nodes x 1 x 2 TiB',
     cluster: topology('uneven3', [repeat(2, repeat(10, GIB_100)), repeat(2, repeat(2, GIB_500)), repeat(2, [TIB_2])]),
+  },
+  {
+    name: 'uneven, 4 zones of 1, 1.5, 2 and 4 TiB (500 GiB, 100 GiB and 2 TiB disks)',
+    cluster: topology('uneven4', [
+      repeat(1, [GIB_500, GIB_500]),
+      repeat(3, [GIB_500]),
+      repeat(2, repeat(10, GIB_100)),
+      repeat(2, [TIB_2]),
+    ]),
   },
   {
     name: 'uneven, 5 zones: 100 GiB, 500 GiB and 2 TiB disks mixed, zone sizes 1.2-4 TiB',

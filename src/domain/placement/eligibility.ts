@@ -55,6 +55,8 @@ export interface ClusterView {
   slots: Slot[];
   slotsByZone: Slot[][];
   excluded: Exclusion[];
+  /** Nodes in the snapshot (slot.nodeIndex ranges over them). */
+  nodeCount: number;
 }
 
 export interface ViewFilter {
@@ -106,7 +108,7 @@ export function buildClusterView(cluster: ClusterSnapshot, filter: ViewFilter): 
       (slotsByZone[zi] as Slot[]).push(slot);
     }
   });
-  return { clusterId: cluster.id, zones, slots, slotsByZone, excluded };
+  return { clusterId: cluster.id, zones, slots, slotsByZone, excluded, nodeCount: cluster.nodes.length };
 }
 
 /** The running free space of one placement attempt, so bricks landing on the same device are all counted. */
@@ -114,28 +116,41 @@ export class Workspace {
   readonly free: Float64Array;
   /** Free space on data-capable devices per zone: how zones are kept filling evenly. */
   readonly zoneDataFree: Float64Array;
+  /** Free space on data-capable devices per node: how bricks are spread over servers. */
+  readonly nodeDataFree: Float64Array;
 
   constructor(private readonly view: ClusterView) {
     this.free = new Float64Array(view.slots.length);
     this.zoneDataFree = new Float64Array(view.zones.length);
+    this.nodeDataFree = new Float64Array(view.nodeCount);
     this.reset();
   }
 
   reset(): void {
     this.zoneDataFree.fill(0);
+    this.nodeDataFree.fill(0);
     for (const slot of this.view.slots) {
       this.free[slot.index] = slot.freeKib;
-      if (slot.canData) this.zoneDataFree[slot.zoneIndex] += slot.freeKib;
+      if (slot.canData) {
+        this.zoneDataFree[slot.zoneIndex] += slot.freeKib;
+        this.nodeDataFree[slot.nodeIndex] += slot.freeKib;
+      }
     }
   }
 
   take(slot: Slot, reservedKib: number): void {
-    this.free[slot.index] -= reservedKib;
-    if (slot.canData) this.zoneDataFree[slot.zoneIndex] -= reservedKib;
+    this.adjust(slot, -reservedKib);
   }
 
   give(slot: Slot, reservedKib: number): void {
-    this.free[slot.index] += reservedKib;
-    if (slot.canData) this.zoneDataFree[slot.zoneIndex] += reservedKib;
+    this.adjust(slot, reservedKib);
+  }
+
+  private adjust(slot: Slot, deltaKib: number): void {
+    this.free[slot.index] += deltaKib;
+    if (slot.canData) {
+      this.zoneDataFree[slot.zoneIndex] += deltaKib;
+      this.nodeDataFree[slot.nodeIndex] += deltaKib;
+    }
   }
 }

@@ -46,10 +46,22 @@ class SetState {
 
 type Role = 'data' | 'arbiter';
 
-/** Most free space first; for arbiter bricks, dedicated arbiter devices before all others; then the lower id. */
-function slotBetter(role: Role, a: Slot, aFree: number, b: Slot, bFree: number): boolean {
+/**
+ * Which device takes a brick, among those with room on nodes the set does not use yet: for arbiter bricks
+ * dedicated arbiter devices first; then the node with the most free space, so bricks (and the load and the
+ * exposure to one server's loss) spread evenly over servers; on that node the device the brick fits most
+ * tightly, so whole disks stay free for large bricks. (Spreading over devices too, the device with the most
+ * free space first, equalizes every disk downwards and strands the last few GiB of each small disk in pieces
+ * no brick fits: see bench/packing.ts.) Last, the lower device id.
+ */
+function slotBetter(ws: Workspace, role: Role, a: Slot, aFree: number, b: Slot, bFree: number): boolean {
   if (role === 'arbiter' && a.dedicatedArbiter !== b.dedicatedArbiter) return a.dedicatedArbiter;
-  if (aFree !== bFree) return aFree > bFree;
+  if (a.nodeIndex !== b.nodeIndex) {
+    const nodeA = ws.nodeDataFree[a.nodeIndex] as number;
+    const nodeB = ws.nodeDataFree[b.nodeIndex] as number;
+    if (nodeA !== nodeB) return nodeA > nodeB;
+  }
+  if (aFree !== bFree) return aFree < bFree;
   return a.deviceId < b.deviceId;
 }
 
@@ -68,7 +80,7 @@ function bestSlotIn(
     const free = ws.free[slot.index] as number;
     if (free <= reservedKib) continue;
     if (slot.nodeIndex === avoidNode || usedNodes.includes(slot.nodeIndex)) continue;
-    if (best === null || slotBetter(role, slot, free, best, bestFree)) {
+    if (best === null || slotBetter(ws, role, slot, free, best, bestFree)) {
       best = slot;
       bestFree = free;
     }
@@ -78,8 +90,8 @@ function bestSlotIn(
 
 /**
  * One data brick: the zone with the fewest bricks of this set (spreading), then the most free space (zones fill
- * evenly), then the lower zone number; inside it the device with the most free space on a node the set does not
- * use yet. With zone checking `none` zones are ignored and the device with the most free space wins.
+ * evenly), then the lower zone number; inside it the device slotBetter prefers. With zone checking `none` zones
+ * are ignored and slotBetter chooses among all devices.
  */
 function pickDataSlot(view: ClusterView, ws: Workspace, spec: SetSpec, state: SetState): Slot | null {
   const reserved = spec.dataReservedKib;
@@ -156,10 +168,7 @@ function arbiterCandidates(view: ClusterView, ws: Workspace, spec: SetSpec, stat
     const roomB = ws.zoneDataFree[b.zoneIndex] as number;
     if (roomA !== roomB) return roomA - roomB;
     if (a.zone !== b.zone) return a.zone - b.zone;
-    const freeA = ws.free[a.index] as number;
-    const freeB = ws.free[b.index] as number;
-    if (freeA !== freeB) return freeB - freeA;
-    return a.deviceId < b.deviceId ? -1 : 1;
+    return slotBetter(ws, 'arbiter', a, ws.free[a.index] as number, b, ws.free[b.index] as number) ? -1 : 1;
   });
 }
 

@@ -41,13 +41,26 @@ describe('exact layouts', () => {
     expect(layout(place([c]))).toEqual(['0.0 n1d0 z2', '0.1 n2d0 z3', '0.2 n0d0 z1']);
   });
 
-  it('takes the device with the most free space inside a zone', () => {
+  it('takes the node with the most free space inside a zone', () => {
     const c = cluster('c1', [
-      { zone: 1, devices: [{ gib: 100, freeGib: 40 }, { gib: 100, freeGib: 90 }] },
+      { zone: 1, devices: [{ gib: 100, freeGib: 40 }, { gib: 100, freeGib: 50 }] },
+      { zone: 1, devices: [{ gib: 100, freeGib: 95 }] },
       { zone: 2, devices: [100] },
       { zone: 3, devices: [100] },
     ]);
-    expect(place([c]).bricks.find((b) => b.zone === 1)?.deviceId).toBe('n0d1');
+    expect(place([c]).bricks.find((b) => b.zone === 1)?.deviceId).toBe('n1d0');
+  });
+
+  it('on a node, takes the device the brick fits most tightly, keeping whole disks for large bricks', () => {
+    let clusters = [gridCluster('c1', 3, 1, [100, 100])];
+    const devicesOf = (p: VolumePlacement): string[] => [...new Set(p.bricks.map((b) => b.deviceId.slice(-2)))];
+    const sequence = [60, 30, 90].map((sizeGib) => {
+      const p = place(clusters, { sizeGib });
+      clusters = applyPlacement(clusters, p);
+      return devicesOf(p);
+    });
+    // Spreading 30 GiB to the empty disks would have left no room for the 90 GiB volume.
+    expect(sequence).toEqual([['d0'], ['d0'], ['d1']]);
   });
 
   it('places disperse 4+2 on three zones, two bricks per zone on distinct nodes', () => {
@@ -118,6 +131,49 @@ describe('exact layouts', () => {
     // 180 bricks over 5 zones and 10 devices: exactly 36 per zone and 18 per device.
     expect(new Set(freeByZone.values()).size).toBe(1);
     expect(new Set(freeByDevice).size).toBe(1);
+  });
+});
+
+describe('modes and exclusions', () => {
+  it('never uses offline or failed nodes and devices, however roomy', () => {
+    const c = cluster('c1', [
+      { zone: 1, devices: [5000], state: 'offline' },
+      { zone: 1, devices: [{ gib: 5000, state: 'failed' }, 100] },
+      { zone: 2, devices: [5000], state: 'failed' },
+      { zone: 2, devices: [{ gib: 5000, state: 'offline' }, 100] },
+      { zone: 3, devices: [100] },
+    ]);
+    expect(layout(place([c]))).toEqual(['0.0 n1d1 z1', '0.1 n3d1 z2', '0.2 n4d0 z3']);
+  });
+
+  it('with zone checking none, ignores zones but still keeps a set on distinct nodes', () => {
+    const c = cluster('c1', [
+      { zone: 1, devices: [1000] },
+      { zone: 1, devices: [1000] },
+      { zone: 1, devices: [{ gib: 1000, freeGib: 900 }, 1000] },
+      { zone: 2, devices: [100] },
+      { zone: 3, devices: [100] },
+    ]);
+    expect(layout(place([c], { zoneChecking: 'none' }))).toEqual(['0.0 n2d0 z1', '0.1 n0d0 z1', '0.2 n1d0 z1']);
+    expect(layout(place([c], { zoneChecking: 'best-effort' }))).toEqual(['0.0 n2d0 z1', '0.1 n3d0 z2', '0.2 n4d0 z3']);
+  });
+
+  it('with best-effort, spreads as far as the zones allow when strict would refuse', () => {
+    const c = gridCluster('c1', 2, 2, [100]);
+    expect(placeVolume([c], request(), LIMITS).ok).toBe(false);
+    expect(layout(place([c], { zoneChecking: 'best-effort' }))).toEqual(['0.0 n0d0 z1', '0.1 n2d0 z2', '0.2 n1d0 z1']);
+  });
+
+  it('refuses malformed requests', () => {
+    const c = gridCluster('c1', 3, 1, [100]);
+    expect(() => placeVolume([c], request({ sizeGib: 0 }), LIMITS)).toThrow('validation failed: size: must be a positive whole number of GiB');
+    expect(() => placeVolume([c], request({ snapshotFactor: 0.5 }), LIMITS)).toThrow('validation failed: snapshot.factor: must be at least 1');
+    expect(() => placeVolume([c], request({ durability: { type: 'disperse', data: 3, redundancy: 1 } }), LIMITS)).toThrow(
+      'validation failed: durability: disperse 3+1 is not a supported combination',
+    );
+    expect(() => placeVolume([c], request({ durability: { type: 'replicate', replica: 4 } }), LIMITS)).toThrow(
+      'validation failed: durability: replica must be 1 to 3',
+    );
   });
 });
 
