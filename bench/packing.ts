@@ -1,6 +1,10 @@
 /**
- * Packing benchmark: random 1-50 GiB replica 3 volumes (seeded) are placed and applied to the snapshot until the
- * first "No space"; prints what was allocated against the theoretical maximum. Prints figures, never fails.
+ * Packing benchmark: random 1-50 GiB replica 3 volumes (seeded) are placed and applied to the snapshot. Prints,
+ * against the theoretical maximum: what was placed before the stream's first "No space" (Heketi's figure is
+ * 99.3% on uniform 500 GiB devices); what a perfect packer (no fragmentation at all) would have placed before
+ * the same stream's first failure, since the last volume's bricks cannot split below 1/8 of it (32 bricks)
+ * that bounds any placer; and what is placed when the stream goes on past failures until the cluster is full.
+ * Prints figures, never fails.
  *
  * Run: npm run build && node dist/bench/packing.js
  */
@@ -130,7 +134,7 @@ function pack(start: ClusterSnapshot, seed: number, maxGib: number): PackResult 
     if (!result.ok) {
       misses++;
       if (firstFailureGib < 0) {
-        if (process.env.DEBUG_PACKING) console.log(result.failure.message);
+        if (process.env.PACKING_VERBOSE) console.log(result.failure.message);
         firstFailureGib = placedGib;
         failedSizeGib = sizeGib;
       }

@@ -227,14 +227,16 @@ function skipReason(
   limits: PlacementLimits,
   expansion: boolean,
 ): { code: ClusterFailureCode; reason: string } | null {
+  // An expansion grows a volume where it is: the cluster's flags, names and volume count were met when it was made.
+  if (expansion) return null;
   if (req.blockHosting ? !cluster.block : !cluster.file) {
     const kind = req.blockHosting ? 'block' : 'file';
     return { code: req.blockHosting ? 'block_disabled' : 'file_disabled', reason: `cluster ${cluster.id} does not allow ${kind} volumes` };
   }
-  if (!expansion && req.clustersWithName?.includes(cluster.id)) {
+  if (req.clustersWithName?.includes(cluster.id)) {
     return { code: 'name_exists', reason: `cluster ${cluster.id} already has a volume with this name` };
   }
-  if (!expansion && cluster.volumeCount >= limits.maxVolumesPerCluster) {
+  if (cluster.volumeCount >= limits.maxVolumesPerCluster) {
     return {
       code: 'max_volumes',
       reason: `cluster ${cluster.id} holds ${cluster.volumeCount} volumes, the most max_volumes_per_cluster allows (${limits.maxVolumesPerCluster})`,
@@ -255,7 +257,6 @@ export function placeVolume(
   validateRequest(req);
   const byId = new Map(clusters.map((c) => [c.id, c]));
   const order = req.clusters.length > 0 ? [...new Set(req.clusters)] : [...byId.keys()].sort();
-  // An expansion grows a volume that already exists: the name and volume-count limits were met when it was made.
   const expansion = (req.existingBricks ?? 0) > 0 || (req.firstSetIndex ?? 0) > 0;
   const failures: PlacementFailure['clusters'] = [];
   for (const id of order) {

@@ -205,10 +205,11 @@ describe('cluster choice', () => {
     expect(place(clusters, { sizeGib: 10 }).clusterId).toBe('b');
   });
 
-  it('expands a volume in a cluster that is at max volumes', () => {
-    const c = roomy('a', { volumeCount: LIMITS.maxVolumesPerCluster });
-    expect(placeVolume([c], request(), LIMITS).ok).toBe(false);
-    expect(place([c], { clusters: ['a'], firstSetIndex: 1, existingBricks: 3 }).clusterId).toBe('a');
+  it('expands a volume in its cluster even when that cluster takes no new volumes', () => {
+    for (const c of [roomy('a', { volumeCount: LIMITS.maxVolumesPerCluster }), roomy('a', { file: false })]) {
+      expect(placeVolume([c], request(), LIMITS).ok).toBe(false);
+      expect(place([c], { clusters: ['a'], firstSetIndex: 1, existingBricks: 3 }).clusterId).toBe('a');
+    }
   });
 
   it('puts block-hosting volumes only on block clusters', () => {
