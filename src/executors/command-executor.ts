@@ -204,7 +204,7 @@ export class CommandExecutor implements StorageExecutor {
   private async signaturesOn(host: string, path: string): Promise<string | null> {
     const found = parseSignatures(await this.must(host, 'device check', lvm.listSignatures(path), { idempotent: true }));
     if (found.length === 0) return null;
-    return `${path} holds ${found.map((s) => `a ${s.type} signature at offset ${s.offset}`).join(', ')}`;
+    return `${path} carries ${found.map((s) => `${s.type} (offset ${s.offset})`).join(', ')}`;
   }
 
   private async removePv(host: string, path: string): Promise<void> {
