@@ -20,6 +20,11 @@ export interface ClientOptions {
   user?: string;
   key?: string;
   pollIntervalMs?: number;
+  /**
+   * When set, the first queue poll waits this long and each later wait doubles up to pollIntervalMs, so that
+   * quick operations finish without a full poll interval (the CLI uses it; the Go client polls at a fixed 400 ms).
+   */
+  firstPollMs?: number;
   maxRetries?: number;
   /** Seconds of token validity. */
   tokenTtl?: number;
@@ -40,6 +45,7 @@ export class HeketiClient {
   private readonly user: string;
   private readonly key: string;
   private readonly pollIntervalMs: number;
+  private readonly firstPollMs: number | undefined;
   private readonly maxRetries: number;
   private readonly tokenTtl: number;
   private readonly timeoutMs: number;
@@ -49,6 +55,7 @@ export class HeketiClient {
     this.user = options.user ?? '';
     this.key = options.key ?? '';
     this.pollIntervalMs = options.pollIntervalMs ?? 400;
+    this.firstPollMs = options.firstPollMs;
     this.maxRetries = options.maxRetries ?? 6;
     this.tokenTtl = options.tokenTtl ?? 600;
     this.timeoutMs = options.timeoutMs ?? 60_000;
@@ -76,8 +83,8 @@ export class HeketiClient {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
       } catch (err) {
-        const cause = (err as { cause?: { code?: string } }).cause;
-        throw new HeketiError(0, `Unable to reach server ${this.server}: ${cause?.code ?? (err as Error).message}`);
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        throw new HeketiError(0, `Unable to reach server ${this.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
       }
       const text = await res.text();
       if (res.status === 429 && attempt < this.maxRetries) {
@@ -114,11 +121,13 @@ export class HeketiClient {
   }
 
   async waitFor(location: string, onPoll?: () => void): Promise<Json | null> {
+    let wait = this.firstPollMs ?? this.pollIntervalMs;
     for (;;) {
       const res = await this.raw('GET', location);
       if (res.status === 200 && res.headers.get('X-Pending') === 'true') {
         onPoll?.();
-        await sleep(this.pollIntervalMs);
+        await sleep(Math.min(wait, this.pollIntervalMs));
+        wait *= 2;
         continue;
       }
       if (res.status === 303) {

@@ -1,0 +1,50 @@
+import { HeketiClient } from '../client/heketi-client';
+import { CliError } from './errors';
+
+/** Connection settings as heketi-cli takes them: flags first, then HEKETI_CLI_SERVER / _USER / _KEY. */
+export interface ConnectionFlags {
+  server?: string;
+  user?: string;
+  secret?: string;
+}
+
+export interface Connection {
+  server: string;
+  user: string;
+  key: string;
+}
+
+export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv): Connection {
+  const server = flags.server || env.HEKETI_CLI_SERVER || '';
+  if (!server) throw new CliError('Server must be provided: use -s/--server or set HEKETI_CLI_SERVER');
+  return {
+    server: normalizeServer(server),
+    user: flags.user || env.HEKETI_CLI_USER || '',
+    key: flags.secret || env.HEKETI_CLI_KEY || '',
+  };
+}
+
+/** Accepts `host:port` as well as a URL; only http and https make sense. */
+export function normalizeServer(raw: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new CliError(`Server "${raw}" is not a valid URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new CliError(`Server "${raw}" must be an http:// or https:// URL`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Poll the queue quickly at first (most operations finish within a second), then every 400 ms. */
+export function clientFor(connection: Connection): HeketiClient {
+  return new HeketiClient(connection.server, {
+    user: connection.user,
+    key: connection.key,
+    firstPollMs: 25,
+    pollIntervalMs: 400,
+  });
+}

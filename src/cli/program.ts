@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { HeketiError } from '../client/heketi-client';
+import { addConnectionOptions, commandKit } from './command-kit';
+import { registerCluster } from './commands/cluster';
+import { registerDb } from './commands/db';
+import { registerDevice } from './commands/device';
+import { registerNode } from './commands/node';
+import { registerTopology } from './commands/topology';
+import { registerVolume } from './commands/volume';
+import type { CliIo } from './context';
+import { CliError, ERROR_EXIT_CODE } from './errors';
+
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'brickyard') return pkg.version ?? 'unknown';
+    }
+  }
+  return 'unknown';
+}
+
+const FOOTER = `
+Connection (as heketi-cli): -s/--server or HEKETI_CLI_SERVER, --user or HEKETI_CLI_USER,
+--secret or HEKETI_CLI_KEY; they may be given before or after the command.
+Exit status: 0 on success, 255 on any error (as heketi-cli); errors are printed as "Error: <message>".
+
+Example:
+  $ export HEKETI_CLI_SERVER=http://localhost:8080 HEKETI_CLI_USER=admin HEKETI_CLI_KEY=secret
+  $ brickyard topology load --json=topology.json
+  $ brickyard volume create --size=10 --durability=replicate --replica=3`;
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('brickyard');
+  program
+    .description('Command line for Brickyard and Heketi servers: topology, clusters, nodes, devices and volumes')
+    .version(packageVersion(), '-v, --version', 'print the version')
+    .enablePositionalOptions()
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // Commander says "error: ..."; heketi-cli (and this CLI elsewhere) says "Error: ...".
+      outputError: (s, write) => write(s.replace(/^error: /, 'Error: ')),
+    })
+    .addHelpText('after', FOOTER);
+  addConnectionOptions(program, { jsonOutput: true, hidden: false });
+
+  const kit = commandKit(io);
+  registerTopology(program, kit);
+  registerCluster(program, kit);
+  registerNode(program, kit);
+  registerDevice(program, kit);
+  registerVolume(program, kit);
+  registerDb(program, kit);
+  for (const group of program.commands) {
+    addConnectionOptions(group, { jsonOutput: true, hidden: true });
+    group.addHelpText('after', '\nExit status: 0 on success, 255 on any error.');
+  }
+  return program;
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof HeketiError && err.status === 401) {
+    return `${err.message} (check --user and --secret, or HEKETI_CLI_USER and HEKETI_CLI_KEY)`;
+  }
+  if (err instanceof HeketiError || err instanceof CliError) return err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Runs one command line; resolves to the exit status (0, or 255 after printing `Error: ...`). */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    // Commander has already printed its own message (help, version or a usage error).
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : ERROR_EXIT_CODE;
+    io.stderr.write(`Error: ${errorMessage(err)}\n`);
+    return ERROR_EXIT_CODE;
+  }
+}
