@@ -39,6 +39,8 @@ export interface FakePod {
   containers?: string[];
   /** Marked for deletion (metadata.deletionTimestamp set). */
   terminating?: boolean;
+  /** Environment of its commands on top of PATH, HOME, LANG and HOSTNAME (the pod name). */
+  env?: Record<string, string>;
 }
 
 export interface FakeKubeApiServerOptions {
@@ -300,7 +302,13 @@ export class FakeKubeApiServer {
     const [file, ...args] = command;
     const child = spawn(file!, args, {
       cwd: this.podDir(pod.name),
-      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: '/root', HOSTNAME: pod.name, LANG: 'C.UTF-8' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: '/root',
+        LANG: 'C.UTF-8',
+        ...pod.env,
+        HOSTNAME: pod.name,
+      },
       stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     });
     this.children.add(child);
