@@ -25,6 +25,8 @@ export interface SshTransportOptions {
   keepaliveIntervalMs?: number;
   /** Cap on what is kept of one command's stdout and of its stderr. Default 64 MiB. */
   maxOutputBytes?: number;
+  /** Seconds after the deadline's TERM before the node sends KILL to a command still running. Default 5. */
+  killAfterSeconds?: number;
 }
 
 /** A command whose connection dropped after it was sent, and which is not safe to send again. */
@@ -60,17 +62,18 @@ interface HostPool {
   waiting: Array<() => void>;
 }
 
-/** How long after a timeout the remote `timeout` follows up TERM with KILL. */
-const KILL_AFTER_S = 5;
-/** The remote `timeout` is a backstop for a lost connection: it fires this long after the local deadline. */
-const REMOTE_DEADLINE_MARGIN_S = 2;
+/** How long past the deadline's KILL the exit status may take before the channel is closed unheard. */
+const LOCAL_DEADLINE_MARGIN_MS = 3000;
+/** Exit codes of `timeout` when it had to stop the command (TERM, then KILL). */
+const TIMED_OUT_EXIT_CODES = new Set([124, 137]);
 
 function summary(command: string): string {
   return command.length > 200 ? `${command.slice(0, 200)}...` : command;
 }
 
 function signalExitCode(signal: string | undefined): number {
-  const number = signal ? (osConstants.signals as Record<string, number>)[`SIG${signal}`] : undefined;
+  const name = signal ? `SIG${signal.replace(/^SIG/, '')}` : '';
+  const number = (osConstants.signals as Record<string, number>)[name];
   return 128 + (number ?? 0);
 }
 
@@ -81,20 +84,24 @@ function signalExitCode(signal: string | undefined): number {
  * connection is sent again only when the caller marked it idempotent; otherwise the caller hears that it
  * may or may not have run.
  *
- * Each command line runs on the node as `[sudo -n] timeout -k 5 <s> /bin/bash -c '<command>'`: the
- * remote `timeout` ends the whole command (its process group) even when the connection is gone.
+ * Each command line runs on the node as `[sudo -n] timeout -k 5 <s> /bin/bash -c '<command>'`: at the
+ * deadline the node's own `timeout` ends the whole command (TERM to its process group, KILL 5 s later),
+ * also when the connection is gone. (An ssh "signal" request cannot do this: OpenSSH ignores it for
+ * root sessions.) A command whose exit status does not arrive even after that has its channel closed.
  */
 export class SshTransport implements Transport {
   private readonly pools = new Map<string, HostPool>();
   private readonly maxAttempts: number;
   private readonly retryDelayMs: number;
   private readonly maxOutputBytes: number;
+  private readonly killAfterSeconds: number;
   private closed = false;
 
   constructor(private readonly options: SshTransportOptions) {
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
     this.retryDelayMs = options.retryDelayMs ?? 250;
     this.maxOutputBytes = options.maxOutputBytes ?? 64 * 1024 * 1024;
+    this.killAfterSeconds = options.killAfterSeconds ?? 5;
   }
 
   async run(host: string, command: string, options: RunOptions): Promise<CommandResult> {
@@ -175,8 +182,8 @@ export class SshTransport implements Transport {
   }
 
   private remoteLine(command: string, timeoutMs: number): string {
-    const seconds = Math.ceil(timeoutMs / 1000) + REMOTE_DEADLINE_MARGIN_S;
-    const line = `timeout -k ${KILL_AFTER_S} ${seconds} /bin/bash -c ${shellQuote(command)}`;
+    const seconds = String(Math.max(1, Math.round(timeoutMs)) / 1000);
+    const line = `timeout -k ${this.killAfterSeconds} ${seconds} /bin/bash -c ${shellQuote(command)}`;
     return this.options.sudo ? `sudo -n ${line}` : line;
   }
 
@@ -201,18 +208,18 @@ export class SshTransport implements Transport {
         finish(new TryFailure('lost', `connection to ${host} was lost while a command ran`, true));
       client.on('close', onConnectionClosed);
 
+      const started = Date.now();
+      const timedOut = (how: string): TryFailure =>
+        new TryFailure('timeout', `command timed out after ${timeoutMs / 1000} s and was ${how}: ${summary(command)}`, true);
+      // The node stops the command at the deadline; this only gives up on a node that never says so.
       const timer = setTimeout(() => {
-        // Stop it on the node: TERM reaches `timeout`, which ends the command's whole process group.
-        if (channel) {
-          try {
-            channel.signal('TERM');
-            channel.close();
-          } catch {
-            // the channel is already gone; the remote timeout stops the command
-          }
+        try {
+          channel?.close();
+        } catch {
+          // already closed
         }
-        finish(new TryFailure('timeout', `command timed out after ${timeoutMs / 1000} s and was stopped: ${summary(command)}`, true));
-      }, timeoutMs);
+        finish(timedOut('abandoned (no exit status from the node)'));
+      }, timeoutMs + this.killAfterSeconds * 1000 + LOCAL_DEADLINE_MARGIN_MS);
 
       const keep = (stream: 'stdout' | 'stderr', chunks: Buffer[]) => (data: Buffer) => {
         const room = this.maxOutputBytes - kept[stream];
@@ -243,6 +250,10 @@ export class SshTransport implements Transport {
           stream.on('close', () => {
             if (exit === undefined) {
               finish(new TryFailure('lost', `connection to ${host} closed the command's channel without an exit status`, true));
+              return;
+            }
+            if (TIMED_OUT_EXIT_CODES.has(exit.code) && Date.now() - started >= timeoutMs - 100) {
+              finish(timedOut('stopped on the node'));
               return;
             }
             finish({
