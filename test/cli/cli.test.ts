@@ -456,6 +456,20 @@ test('db dump and db check', async () => {
   const check = ok(await brickyard('db', 'check'));
   expect(check.stdout).toMatch(/^Database is consistent \(clusters: 1, nodes: 5, devices: \d+, volumes: 0, bricks: 0, operations in flight: 0\)\n$/);
   expect(json(ok(await brickyard('db', 'check', '--json')))).toEqual(expect.objectContaining({ ok: true, problems: [] }));
+
+  // a device whose free + used no longer add up to its total: reported, and the exit status says so
+  const knex = server.container.database.knex;
+  const device = (await knex('devices').first('id', 'free_kib')) as { id: string; free_kib: number };
+  await knex('devices').where({ id: device.id }).update({ free_kib: Number(device.free_kib) - 1 });
+  try {
+    const bad = await brickyard('db', 'check');
+    expect(bad.code).toBe(255);
+    expect(bad.stdout).toContain(`  device ${device.id}: free `);
+    expect(bad.stderr).toBe('Error: database check found 1 problem\n');
+  } finally {
+    await knex('devices').where({ id: device.id }).update({ free_kib: device.free_kib });
+  }
+  ok(await brickyard('db', 'check'));
 });
 
 test('connection: flags or environment, before or after the command; server down, bad secret, wrong user', async () => {
