@@ -19,7 +19,7 @@ describe.each(['pglite', 'postgres'] as const)('Heketi client lifecycle on %s', 
     // topology: 6 nodes in 3 zones, 2 devices each
     const cluster = await c.clusterCreate({ file: true, block: true });
     expect(cluster).toEqual({ id: expect.stringMatching(/^[0-9a-f]{32}$/), nodes: [], volumes: [], block: true, file: true, blockvolumes: [] });
-    const nodes = [];
+    const nodes: Array<Record<string, any>> = []; // eslint-disable-line @typescript-eslint/no-explicit-any
     for (let i = 1; i <= 6; i += 1) {
       const node = await c.nodeAdd({
         zone: ((i - 1) % 3) + 1,

@@ -59,6 +59,8 @@ export interface MockNode {
 }
 
 interface Fault {
+  /** Never answer (a node that hangs, or a process about to be killed) instead of failing. */
+  hang?: boolean;
   step: MockStep;
   host?: string;
   /** Calls of this step (on that host) to let through before failing. */
@@ -110,6 +112,11 @@ export class MockExecutor implements StorageExecutor {
     });
   }
 
+  /** The step (after `skip` calls) never answers: what a crash in the middle of remote work looks like. */
+  hangAt(step: MockStep, options: { host?: string; skip?: number } = {}): void {
+    this.faults.push({ step, host: options.host, skip: options.skip ?? 0, times: 1, message: '', hang: true });
+  }
+
   clearFaults(): void {
     this.faults = [];
   }
@@ -143,6 +150,7 @@ export class MockExecutor implements StorageExecutor {
         continue;
       }
       fault.times -= 1;
+      if (fault.hang) await new Promise<never>(() => undefined);
       throw new ExecutorError(host, step, fault.message);
     }
     return node;

@@ -1,0 +1,71 @@
+import { buildTopology, startTestServer, type TestServer } from '../support/server';
+
+/** 202 -> /queue: 200 + X-Pending while running, then 303 / 204 / 500; entries live in the database. */
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+  await buildTopology(server.admin, { nodes: 3, zones: 3, devicesPerNode: 1 });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function poll(location: string) {
+  for (;;) {
+    const r = await server.admin.raw('GET', location);
+    if (!(r.status === 200 && r.headers.get('X-Pending') === 'true')) return r;
+    await new Promise((res) => setTimeout(res, 10));
+  }
+}
+
+test('create: 202 with Location, pending while the nodes work, then 303 to the volume', async () => {
+  server.mock.latencyMs = 150;
+  try {
+    const accepted = await server.admin.raw('POST', '/volumes', { size: 1, name: 'slow' });
+    expect(accepted.status).toBe(202);
+    expect(accepted.text).toBe('');
+    const location = accepted.headers.get('Location')!;
+    expect(location).toMatch(/^\/queue\/[0-9a-f]{32}$/);
+    const pending = await server.admin.raw('GET', location);
+    expect(pending.status).toBe(200);
+    expect(pending.headers.get('X-Pending')).toBe('true');
+    // not visible until it is real
+    expect((await server.admin.volumeList()).volumes).toEqual([]);
+    const done = await poll(location);
+    expect(done.status).toBe(303);
+    expect(done.headers.get('Location')).toMatch(/^\/volumes\/[0-9a-f]{32}$/);
+    // Brickyard keeps finished entries: a second read gives the same answer.
+    const again = await server.admin.raw('GET', location);
+    expect(again.status).toBe(303);
+    expect(again.headers.get('Location')).toBe(done.headers.get('Location'));
+  } finally {
+    server.mock.latencyMs = 0;
+  }
+});
+
+test('delete: 204 when done with no result', async () => {
+  const vol = await server.admin.volumeCreate({ size: 1 });
+  const accepted = await server.admin.raw('DELETE', `/volumes/${vol.id}`);
+  expect(accepted.status).toBe(202);
+  const done = await poll(accepted.headers.get('Location')!);
+  expect(done.status).toBe(204);
+  expect(done.text).toBe('');
+});
+
+test('failure: 500 with the reason as text', async () => {
+  server.mock.failAt('volumeCreate', { message: 'volume create: boom: failed: Commit failed on localhost' });
+  const accepted = await server.admin.raw('POST', '/volumes', { size: 1 });
+  expect(accepted.status).toBe(202);
+  const done = await poll(accepted.headers.get('Location')!);
+  expect(done.status).toBe(500);
+  expect(done.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+  expect(done.text).toBe('volume create: boom: failed: Commit failed on localhost\n');
+});
+
+test('no space is answered at once, before any remote work', async () => {
+  const calls = server.mock.calls.length;
+  const r = await server.admin.raw('POST', '/volumes', { size: 100000, durability: { type: 'replicate' } });
+  expect(r.status).toBe(500);
+  expect(r.text).toMatch(/^Failed to allocate new volume: No space/);
+  expect(server.mock.calls.length).toBe(calls);
+});
