@@ -55,7 +55,7 @@ export async function createContainer(
   const log = overrides.log ?? createLogger(config.glusterfs.loglevel);
   const database = openDatabase(config.glusterfs.db);
   await migrate(database.knex);
-  const executor = overrides.executor ?? (await createExecutor(config));
+  const executor = overrides.executor ?? (await createExecutor(config, log));
   const app: AppContext = {
     db: database.knex,
     executor,

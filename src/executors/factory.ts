@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import { MockExecutor } from './mock';
 import type { StorageExecutor } from './types';
@@ -5,13 +6,20 @@ import type { StorageExecutor } from './types';
 export type ClosableExecutor = StorageExecutor & { close?: () => Promise<void> };
 
 /** Builds the executor the config names; the ssh and kubernetes clients load only when used. */
-export async function createExecutor(config: Config): Promise<ClosableExecutor> {
+export async function createExecutor(config: Config, log: Logger): Promise<ClosableExecutor> {
   const g = config.glusterfs;
+  const warn = (message: string, details: Record<string, unknown>) => log.warn(details, message);
   switch (g.executor) {
     case 'mock':
+      log.warn('using the MOCK executor: nothing is created on any storage node');
       return new MockExecutor({ device_size_gib: g.mockexec.device_size_gib, device_sizes: { ...g.mockexec.device_sizes } });
-    case 'ssh':
-    case 'kubernetes':
-      throw new Error(`executor ${g.executor} is not available yet`);
+    case 'ssh': {
+      const { createSshExecutor } = await import('./ssh');
+      return createSshExecutor(g.sshexec, { warn });
+    }
+    case 'kubernetes': {
+      const { createKubernetesExecutor } = await import('./kubernetes');
+      return createKubernetesExecutor(g.kubeexec, { warn });
+    }
   }
 }
