@@ -14,7 +14,7 @@ import { volumeCreateHandler } from './app/operations/volume-create';
 import { volumeDeleteHandler } from './app/operations/volume-delete';
 import { volumeExpandHandler } from './app/operations/volume-expand';
 import { OperationRunner } from './app/runner';
-import { migrate, openDatabase, type Database } from './db/connect';
+import { migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
 import { createHttpApp } from './http/app';
 import { createMetrics } from './http/metrics';
@@ -54,6 +54,9 @@ export async function createContainer(
 ): Promise<Container> {
   const log = overrides.log ?? createLogger(config.glusterfs.loglevel);
   const database = openDatabase(config.glusterfs.db);
+  await waitForDatabase(database.knex, config.glusterfs.db_wait_seconds * 1000, (err) =>
+    log.warn({ db: database.description, err: err.message }, 'waiting for the database'),
+  );
   await migrate(database.knex);
   const executor = overrides.executor ?? (await createExecutor(config, log));
   const app: AppContext = {

@@ -45,6 +45,7 @@ const ENV_OVERRIDES: Array<[string, string[], (v: string) => unknown]> = [
   ['BRICKYARD_PORT', ['port'], String],
   ['BRICKYARD_BIND', ['bind'], String],
   ['BRICKYARD_LOG_LEVEL', ['glusterfs', 'loglevel'], String],
+  ['BRICKYARD_DB_WAIT_SECONDS', ['glusterfs', 'db_wait_seconds'], Number],
   ['BRICKYARD_OPERATION_LEASE_SECONDS', ['glusterfs', 'operation_lease_seconds'], Number],
 ];
 

@@ -52,6 +52,8 @@ export const mockExecSchema = z.object({
   device_size_gib: z.number().positive().default(500),
   /** Per device name ("/dev/sdb") or per "host:/dev/sdb" or per host, GiB. */
   device_sizes: z.record(z.string(), z.number().positive()).default({}),
+  /** Simulated time each call takes, ms (development and tests of slow nodes). */
+  latency_ms: z.number().nonnegative().default(0),
 });
 
 export type ZoneCheckingSetting = 'strict' | 'best-effort' | 'none';
@@ -59,6 +61,8 @@ export type ZoneCheckingSetting = 'strict' | 'best-effort' | 'none';
 export const glusterfsSchema = z.object({
   executor: z.enum(['mock', 'ssh', 'kubernetes']).default('mock'),
   db: z.string().default('./data/brickyard'),
+  /** Brickyard: how long start-up waits for PostgreSQL to accept connections (compose starts both at once). */
+  db_wait_seconds: z.number().nonnegative().default(30),
   loglevel: z.enum(['none', 'critical', 'error', 'warning', 'info', 'debug']).default('info'),
   brick_min_size_gb: z.number().int().positive().default(1),
   brick_max_size_gb: z.number().int().positive().default(4096),

@@ -65,6 +65,21 @@ export function openDatabase(setting: string, options: { poolMax?: number } = {}
   };
 }
 
+/** Retries until the database answers (PostgreSQL may still be starting) or the time is up. */
+export async function waitForDatabase(db: Knex, timeoutMs: number, onRetry?: (err: Error) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await db.raw('select 1');
+      return;
+    } catch (err) {
+      if (Date.now() >= deadline) throw new Error(`database not reachable: ${(err as Error).message}`);
+      onRetry?.(err as Error);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
 export async function migrate(db: Knex): Promise<void> {
   await db.migrate.latest({ migrationSource });
 }

@@ -12,7 +12,9 @@ export async function createExecutor(config: Config, log: Logger): Promise<Closa
   switch (g.executor) {
     case 'mock':
       log.warn('using the MOCK executor: nothing is created on any storage node');
-      return new MockExecutor({ device_size_gib: g.mockexec.device_size_gib, device_sizes: { ...g.mockexec.device_sizes } });
+      const mock = new MockExecutor({ ...g.mockexec, device_sizes: { ...g.mockexec.device_sizes } });
+      mock.latencyMs = g.mockexec.latency_ms;
+      return mock;
     case 'ssh': {
       const { createSshExecutor } = await import('./ssh');
       return createSshExecutor(g.sshexec, { warn });

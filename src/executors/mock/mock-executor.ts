@@ -80,7 +80,7 @@ export class MockExecutor implements StorageExecutor {
   /** Simulated latency per call, ms (0 by default). */
   latencyMs = 0;
 
-  constructor(private readonly config: MockExecConfig = { device_size_gib: 500, device_sizes: {} }) {}
+  constructor(private readonly config: Pick<MockExecConfig, 'device_size_gib' | 'device_sizes'> = { device_size_gib: 500, device_sizes: {} }) {}
 
   // ---- test and development controls ----
 
