@@ -340,7 +340,7 @@ export class CommandExecutor implements StorageExecutor {
     // As Heketi: the new size is real once the bricks are in; a rebalance that does not start (a brick down)
     // is left to the operator rather than undoing the expansion.
     const rebalance = await this.run(host, 'rebalance', gluster.rebalanceStart(this.settings, name), { idempotent: true, gluster: true });
-    if (rebalance.exitCode !== 0)
+    if (rebalance.exitCode !== 0 && !saysAlreadyStarted(rebalance.stderr + rebalance.stdout))
       this.warn(`rebalance of volume ${name} did not start; run it by hand`, { host, error: nodeWords('rebalance', rebalance) });
   }
 

@@ -2,8 +2,10 @@
 # Test hosts for Brickyard's ssh tests: each host is a network namespace on the private bridge bybr0
 # (10.214.0.0/24, host side 10.214.0.1, nothing else on it) plus its own mount, UTS and PID namespaces,
 # running its own sshd (and, when asked, glusterd), with a private /run, a private writable /etc
-# (overlay), a private /var/lib/heketi and optional loop-device disks. Killing a host's PID 1 ends
-# every process of the host.
+# (overlay), a private /var/lib/heketi and optional loop-device disks. With disks, the host also gets a
+# private /dev (a tmpfs holding the usual character devices and only its own loop devices, plus an
+# empty /dev/mapper), so LVM on a host sees only that host's disks. Killing a host's PID 1 ends every
+# process of the host.
 #
 #   netns-sshd.sh up STATE COUNT [--glusterd] [--disks N]   STATE: an empty directory made by the caller
 #   netns-sshd.sh down STATE                                 removes everything `up` made, STATE included
@@ -53,12 +55,15 @@ cmd_down() {
   local state=$1 d slot ipid
   [ -f "$state/.brickyard-netns" ] || die "$state is not a netns-sshd state directory"
   set +e
+  # all hosts at once: when a host's PID 1 exits, the kernel kills everything else in its PID namespace
   for d in "$state"/host*/; do
-    [ -d "$d" ] || continue
     ipid=$(init_pid "$d")
     [ -n "$ipid" ] && kill -TERM "$ipid" 2>/dev/null
+  done
+  for d in "$state"/host*/; do
+    [ -d "$d" ] || continue
     if [ -f "$d/unshare.pid" ]; then
-      for _ in $(seq 50); do kill -0 "$(cat "$d/unshare.pid")" 2>/dev/null || break; sleep 0.1; done
+      for _ in $(seq 100); do kill -0 "$(cat "$d/unshare.pid")" 2>/dev/null || break; sleep 0.05; done
       kill -KILL "$(cat "$d/unshare.pid")" 2>/dev/null
     fi
     [ -f "$d/netns" ] && ip netns del "$(cat "$d/netns")" 2>/dev/null
@@ -174,7 +179,7 @@ cmd_up() {
     ip -n "$ns" link set lo up
     ip -n "$ns" addr add "$ip/24" dev eth0
     ip -n "$ns" link set eth0 up
-    NODE_GLUSTERD=$glusterd NODE_COUNT=$count NODE_SLOT=$slot \
+    NODE_GLUSTERD=$glusterd NODE_COUNT=$count NODE_SLOT=$slot NODE_DISKS="${loops[*]}" \
       ip netns exec "$ns" unshare --mount --uts --pid --fork --mount-proc --propagation private --kill-child \
       "$SELF" node-init "$state" "$i" > "$d/init.log" 2>&1 &
     echo $! > "$d/unshare.pid"
@@ -204,6 +209,15 @@ cmd_node_init() {
   hostname "byhost$i"
   mount -t tmpfs -o mode=755 brickyard-run /run
   mkdir -p /run/sshd /run/gluster /run/lock /run/lvm
+  if [ -n "$NODE_DISKS" ]; then
+    mkdir /run/host-dev
+    mount --bind /dev /run/host-dev
+    mount -t tmpfs -o mode=755,nosuid brickyard-dev /dev
+    for p in null zero full random urandom tty loop-control fuse $NODE_DISKS; do cp -a "/run/host-dev/${p#/dev/}" /dev/; done
+    mkdir -p /dev/mapper /dev/pts /dev/shm
+    ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+    umount /run/host-dev; rmdir /run/host-dev
+  fi
   mount --bind "$d/root/var/lib/heketi" /var/lib/heketi
   if [ "$NODE_GLUSTERD" = 1 ]; then
     for p in /var/lib/glusterd /var/log/glusterfs; do mount --bind "$d/root$p" "$p"; done
@@ -211,6 +225,9 @@ cmd_node_init() {
   mount -t overlay brickyard-etc -o "lowerdir=/etc,upperdir=$d/etc-upper,workdir=$d/etc-work" /etc
   echo "byhost$i" > /etc/hostname
   { echo "127.0.0.1 localhost"; for j in $(seq 1 "$NODE_COUNT"); do echo "$(host_ip "$NODE_SLOT" "$j") byhost$j"; done; } > /etc/hosts
+  # root's home on a host is its own empty directory, as on a fresh storage node (not this machine's ~/.bashrc)
+  mkdir -p "$d/root-home"
+  sed -i -e "s|^root:\([^:]*\):0:0:\([^:]*\):[^:]*:|root:\1:0:0:\2:$d/root-home:|" /etc/passwd
   echo 'byuser:x:4242:4242:brickyard test user:/tmp:/bin/bash' >> /etc/passwd
   echo 'byuser:*:19000:0:99999:7:::' >> /etc/shadow
   echo 'byuser:x:4242:' >> /etc/group

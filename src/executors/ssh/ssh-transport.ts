@@ -84,7 +84,7 @@ function signalExitCode(signal: string | undefined): number {
  * connection is sent again only when the caller marked it idempotent; otherwise the caller hears that it
  * may or may not have run.
  *
- * Each command line runs on the node as `[sudo -n] timeout -k 5 <s> /bin/bash -c '<command>'`: at the
+ * Each command line runs on the node as `[sudo -n] timeout -k 5 <s> /bin/bash --norc --noprofile -c '<command>'`: at the
  * deadline the node's own `timeout` ends the whole command (TERM to its process group, KILL 5 s later),
  * also when the connection is gone. (An ssh "signal" request cannot do this: OpenSSH ignores it for
  * root sessions.) A command whose exit status does not arrive even after that has its channel closed.
@@ -183,7 +183,8 @@ export class SshTransport implements Transport {
 
   private remoteLine(command: string, timeoutMs: number): string {
     const seconds = String(Math.max(1, Math.round(timeoutMs)) / 1000);
-    const line = `timeout -k ${this.killAfterSeconds} ${seconds} /bin/bash -c ${shellQuote(command)}`;
+    // --norc: what the login user's ~/.bashrc prints or costs stays out of every command
+    const line = `timeout -k ${this.killAfterSeconds} ${seconds} /bin/bash --norc --noprofile -c ${shellQuote(command)}`;
     return this.options.sudo ? `sudo -n ${line}` : line;
   }
 

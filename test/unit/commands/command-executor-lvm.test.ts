@@ -309,6 +309,40 @@ describe('gluster answers', () => {
     await expect(executor.healInfo(HOST, 'v')).rejects.toMatchObject({ step: 'heal info', message: expect.stringContaining('Not able to fetch volfile') });
   });
 
+  test('expand run again after its add-brick went through: no add-brick twice, rebalance still started', async () => {
+    const { node, executor, warnings } = setup();
+    const VOL = 'vol_5e1f0c2a9b8d47e6a3c2b1d0e9f8a7b6';
+    const added = [1, 2, 3].map((n) => ({
+      host: `10.213.0.3${n}`,
+      path: `/var/lib/heketi/mounts/vg_0a1b2c3d4e5f60718293a4b5c6d7e8f${n}/brick_e${n}00000000000000000000000000000${n}/brick`,
+    }));
+    node.answer(gluster.volumeInfo(settings, VOL), capture('volume-info-expanded-xml')).answer(gluster.rebalanceStart(settings, VOL), capture('rebalance-start'));
+    await executor.volumeExpand(HOST, { name: VOL, durability: { type: 'replicate', replica: 3 }, arbiter: false, bricks: [], options: [] }, added);
+    expect(node.commands()).toEqual([gluster.volumeInfo(settings, VOL), gluster.rebalanceStart(settings, VOL)]);
+    expect(warnings).toEqual([]);
+  });
+
+  test('a volume create run again finds the volume made and started: nothing is created twice', async () => {
+    const { node, executor } = setup();
+    const VOL = 'vol_5e1f0c2a9b8d47e6a3c2b1d0e9f8a7b6';
+    const bricks = [
+      { host: '10.213.0.31', path: `/var/lib/heketi/mounts/vg_${D1}/brick_${B1}/brick` },
+      { host: '10.213.0.32', path: `/var/lib/heketi/mounts/vg_${D2}/brick_b2000000000000000000000000000002/brick` },
+      { host: '10.213.0.33', path: '/var/lib/heketi/mounts/vg_0a1b2c3d4e5f60718293a4b5c6d7e8f3/brick_b3000000000000000000000000000003/brick' },
+    ];
+    node
+      .answer(gluster.volumeInfo(settings, VOL), capture('volume-info-started-xml'))
+      .answer(gluster.volumeSet(settings, VOL, 'performance.readdir-ahead', 'on'), capture('volume-set'));
+    await executor.volumeCreate(HOST, {
+      name: VOL,
+      durability: { type: 'replicate', replica: 3 },
+      arbiter: false,
+      bricks,
+      options: [['performance.readdir-ahead', 'on']],
+    });
+    expect(node.commands()).toEqual([gluster.volumeInfo(settings, VOL), gluster.volumeSet(settings, VOL, 'performance.readdir-ahead', 'on')]);
+  });
+
   test('invalid input never reaches the transport', async () => {
     const { node, executor } = setup();
     await expect(executor.volumeDestroy(HOST, 'v; reboot')).rejects.toThrow(/volume name/);
