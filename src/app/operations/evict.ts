@@ -217,7 +217,15 @@ export const evictHandler: OperationHandler = {
     await settleCurrentMove(ctx, op);
     const payload = op.payload as unknown as EvictPayload;
     const bricks = await listBricksOfDevices(ctx.db, payload.deviceIds);
-    for (const brick of bricks) await moveBrick(ctx, op, brick);
+    for (const brick of bricks.filter((b) => b.state === 'online')) await moveBrick(ctx, op, brick);
+    // Bricks another operation is still making (it reserved them before the device went offline) cannot
+    // be moved yet: the device is not empty, so it must not be marked failed.
+    const left = (await listBricksOfDevices(ctx.db, payload.deviceIds)).filter((b) => b.state === 'pending');
+    if (left.length > 0) {
+      throw new Error(
+        `${left.length} brick(s) on ${payload.target.kind} ${payload.target.id} are still being created by other operations; retry when they finish`,
+      );
+    }
   },
 
   async finalize(trx, _ctx, op) {
