@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import { newId } from '../domain/ids';
 import type { Brick, Volume } from '../domain/model';
+import type { VolumePlacement } from '../domain/placement/types';
 import { deleteBricks, updateBricks } from '../db/repositories/bricks';
 import { findNodesByIds } from '../db/repositories/nodes';
 import type { AppContext } from './context';
@@ -50,4 +52,22 @@ export async function destroyBricks(ctx: AppContext, volume: Volume, bricks: Bri
     );
   });
   await allSettledOrThrow(results.map((r) => (r.status === 'rejected' ? Promise.reject(r.reason) : Promise.resolve())));
+}
+
+/** The brick records of a placement, pending until their operation finishes. */
+export function bricksFrom(placement: VolumePlacement, volumeId: string): Brick[] {
+  return placement.bricks.map((p) => ({
+    id: newId(),
+    volumeId,
+    deviceId: p.deviceId,
+    nodeId: p.nodeId,
+    setIndex: p.setIndex,
+    position: p.position,
+    sizeKib: p.sizeKib,
+    tpSizeKib: p.tpSizeKib,
+    poolMetadataKib: p.poolMetadataKib,
+    reservedKib: p.reservedKib,
+    arbiter: p.arbiter,
+    state: 'pending',
+  }));
 }

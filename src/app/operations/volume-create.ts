@@ -14,7 +14,7 @@ import {
 } from '../../db/repositories/operations';
 import { deleteVolume, findVolume, findVolumeByName, insertVolume, updateVolume } from '../../db/repositories/volumes';
 import type { AppContext } from '../context';
-import { createBricks, destroyBricks } from '../bricks';
+import { bricksFrom, createBricks, destroyBricks } from '../bricks';
 import { StaleSnapshot, reserveSpace } from '../reservations';
 import { loadClusterSnapshots } from '../topology';
 import { glusterVolumeSpec, onClusterHost } from '../volume-specs';
@@ -88,23 +88,6 @@ async function existingCreate(
     resultPath: `/volumes/${existing.id}`,
   });
   return { opId };
-}
-
-function bricksFrom(placement: VolumePlacement, volumeId: string): Brick[] {
-  return placement.bricks.map((p) => ({
-    id: newId(),
-    volumeId,
-    deviceId: p.deviceId,
-    nodeId: p.nodeId,
-    setIndex: p.setIndex,
-    position: p.position,
-    sizeKib: p.sizeKib,
-    tpSizeKib: p.tpSizeKib,
-    poolMetadataKib: p.poolMetadataKib,
-    reservedKib: p.reservedKib,
-    arbiter: p.arbiter,
-    state: 'pending',
-  }));
 }
 
 /**

@@ -8,7 +8,7 @@ import { findActiveOperationFor, insertOperation, type Initiator } from '../../d
 import { findVolume, updateVolume } from '../../db/repositories/volumes';
 import type { BrickAddress } from '../../executors/types';
 import type { AppContext } from '../context';
-import { createBricks, destroyBricks } from '../bricks';
+import { bricksFrom, createBricks, destroyBricks } from '../bricks';
 import { StaleSnapshot, reserveSpace } from '../reservations';
 import { loadClusterSnapshots } from '../topology';
 import { brickAddress, glusterVolumeSpec, onClusterHost } from '../volume-specs';
@@ -49,20 +49,7 @@ export async function startVolumeExpand(
       ctx.limits,
     );
     if (!result.ok) throw noSpace(`Failed to allocate new volume: ${result.failure.message}`, result.failure);
-    const bricks: Brick[] = result.placement.bricks.map((p) => ({
-      id: newId(),
-      volumeId,
-      deviceId: p.deviceId,
-      nodeId: p.nodeId,
-      setIndex: p.setIndex,
-      position: p.position,
-      sizeKib: p.sizeKib,
-      tpSizeKib: p.tpSizeKib,
-      poolMetadataKib: p.poolMetadataKib,
-      reservedKib: p.reservedKib,
-      arbiter: p.arbiter,
-      state: 'pending',
-    }));
+    const bricks = bricksFrom(result.placement, volumeId);
     const opId = newId();
     try {
       await ctx.db.transaction(async (trx: Knex.Transaction) => {
