@@ -24,3 +24,12 @@ export function thinPoolSizes(brickKib: number, snapshotFactor: number, extentKi
 export function deviceFits(freeKib: number, reservedKib: number): boolean {
   return freeKib > reservedKib;
 }
+
+/**
+ * LVM keeps one spare copy of the largest pool metadata in each volume group (lvol0_pmspare), made with the
+ * first thin pool. No pool can be larger than the device, so holding back the metadata of a device-sized pool
+ * from the start means a brick placed into the last free bytes still fits next to its spare.
+ */
+export function metadataSpareKib(totalKib: number, extentKib = DEFAULT_EXTENT_KIB): number {
+  return thinPoolSizes(totalKib, 1, extentKib).poolMetadataKib;
+}

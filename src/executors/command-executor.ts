@@ -5,7 +5,7 @@ import * as fs from './commands/filesystem';
 import * as gluster from './commands/gluster';
 import { parseHealInfoXml, parseVolumeInfoXml } from './commands/gluster-parsers';
 import * as lvm from './commands/lvm';
-import { parsePvReport, parseSignatures, parseThinCount, parseUdevSymlinks, parseVgDisplay, type PhysicalVolume } from './commands/lvm-parsers';
+import { parsePvReport, parseSignatures, parseMetadataSpareKib, parseThinCount, parseUdevSymlinks, parseVgDisplay, type PhysicalVolume } from './commands/lvm-parsers';
 import {
   saysAlreadyStarted,
   saysLvMissing,
@@ -170,7 +170,9 @@ export class CommandExecutor implements StorageExecutor {
     const size = parseVgDisplay(await this.must(host, 'vgdisplay', lvm.vgDisplay(this.settings, device.id), { idempotent: true }));
     const pv = await this.findPv(host, path);
     const links = await this.run(host, 'udevadm', lvm.udevSymlinks(path), { idempotent: true });
+    const lvs = await this.must(host, 'lvs', lvm.lvSizes(this.settings, device.id), { idempotent: true });
     return {
+      metadataSpareKib: parseMetadataSpareKib(lvs),
       totalKib: size.totalKib,
       freeKib: size.freeKib,
       usedKib: size.usedKib,

@@ -24,6 +24,8 @@ export interface DeviceReport {
   pvUuid: string;
   /** udev symlinks of the device, for DeviceInfo.paths. */
   paths: string[];
+  /** Size of LVM's pool metadata spare already in the VG (it is not in freeKib); 0 or absent: none yet. */
+  metadataSpareKib?: number;
 }
 
 export interface BrickSpec {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { conflict, DomainError } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import type { Tags } from '../../domain/model';
+import { metadataSpareKib } from '../../domain/thin-pool';
 import { deleteDevice, findDevice, findDeviceByName, insertDevice, updateDevice } from '../../db/repositories/devices';
 import { findNode } from '../../db/repositories/nodes';
 import { insertOperation, updateOperation, type Initiator } from '../../db/repositories/operations';
@@ -52,11 +53,13 @@ export async function startDeviceAdd(ctx: AppContext, input: DeviceAddInput, ini
   return { opId };
 }
 
+/** A new device's books: what the node reports free, less the metadata spare LVM will keep. */
 export function sizesFrom(report: DeviceReport) {
+  const freeKib = Math.max(0, report.freeKib + (report.metadataSpareKib ?? 0) - metadataSpareKib(report.totalKib, report.extentKib));
   return {
     totalKib: report.totalKib,
-    freeKib: report.freeKib,
-    usedKib: report.totalKib - report.freeKib,
+    freeKib,
+    usedKib: report.totalKib - freeKib,
     extentKib: report.extentKib,
     pvUuid: report.pvUuid,
     paths: report.paths,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
+import { metadataSpareKib } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
 import { insertOperation, updateOperation, type Initiator } from '../../db/repositories/operations';
 import type { DeviceReport } from '../../executors/types';
@@ -47,7 +48,8 @@ export const deviceResyncHandler: OperationHandler = {
 
   /**
    * The node's word replaces the recorded free space, less what bricks still being made have reserved
-   * (they may not be on the disk yet), so a resync during a create never hands out the same space twice.
+   * (they may not be on the disk yet), so a resync during a create never hands out the same space twice,
+   * and less what remains of the metadata spare allowance.
    */
   async finalize(trx: Knex.Transaction, _ctx, op) {
     const deviceId = String(op.payload.deviceId);
@@ -58,7 +60,9 @@ export const deviceResyncHandler: OperationHandler = {
       .where({ device_id: deviceId, state: 'pending' })
       .sum({ kib: 'reserved_kib' })
       .first();
-    const freeKib = Math.max(0, report.freeKib - Number(pending?.kib ?? 0));
+    // the spare LVM already keeps is part of the allowance, not extra
+    const spare = metadataSpareKib(report.totalKib, report.extentKib) - (report.metadataSpareKib ?? 0);
+    const freeKib = Math.max(0, report.freeKib - Number(pending?.kib ?? 0) - spare);
     await updateDevice(trx, deviceId, {
       totalKib: report.totalKib,
       freeKib,

@@ -78,6 +78,18 @@ export function parseThinCount(output: string): number {
   return Number(text);
 }
 
+/**
+ * The size of LVM's pool metadata spare (`[lvol0_pmspare]`) in `lvs -a -o lv_name,lv_size --units k
+ * --nosuffix` output; 0 when the VG has none yet (no thin pool was ever made in it).
+ */
+export function parseMetadataSpareKib(output: string): number {
+  for (const line of output.split('\n')) {
+    const [name, size] = line.trim().split(/\s+/);
+    if (name === '[lvol0_pmspare]' && size !== undefined) return Math.round(Number.parseFloat(size));
+  }
+  return 0;
+}
+
 /** `udevadm info --query=symlink`: space-separated paths relative to /dev. */
 export function parseUdevSymlinks(output: string): string[] {
   return output

@@ -78,6 +78,11 @@ export function vgDisplay(s: LvmSettings, deviceId: string): string {
   return lvm(s, 'vgdisplay', '-c', vgName(checkId('device id', deviceId)));
 }
 
+/** Every LV of the device's VG, hidden ones too, with sizes in KiB (see parseMetadataSpareKib). */
+export function lvSizes(s: LvmSettings, deviceId: string): string {
+  return lvm(s, 'lvs', '-a', '--noheadings', '--units', 'k', '--nosuffix', '-o', 'lv_name,lv_size', vgName(checkId('device id', deviceId)));
+}
+
 /** udev's symlinks for the disk (by-id, by-path ...), relative to /dev. */
 export function udevSymlinks(path: string): string {
   return shellCommand('udevadm', 'info', '--query=symlink', `--name=${checkDevicePath(path)}`);

@@ -29,7 +29,8 @@ interface MockDisk {
   sizeKib: number;
   /** A filesystem or foreign PV signature: refused unless destroyData. */
   hasSignature: boolean;
-  vg?: { name: string; freeKib: number; extentKib: number; pvUuid: string };
+  /** spareKib: LVM's pool metadata spare (lvol0_pmspare), as large as the largest pool metadata. */
+  vg?: { name: string; freeKib: number; extentKib: number; pvUuid: string; spareKib: number };
 }
 
 export interface MockBrick {
@@ -172,6 +173,7 @@ export class MockExecutor implements StorageExecutor {
       extentKib: vg.extentKib,
       pvUuid: vg.pvUuid,
       paths: [disk.path],
+      metadataSpareKib: vg.spareKib,
     };
   }
 
@@ -212,7 +214,7 @@ export class MockExecutor implements StorageExecutor {
     const pvUuid = createHash('sha256').update(`${host}:${device.path}:${device.id}`).digest('hex').slice(0, 32);
     const usable = Math.floor(disk.sizeKib / EXTENT_KIB) * EXTENT_KIB;
     disk.hasSignature = false;
-    disk.vg = { name, freeKib: usable, extentKib: EXTENT_KIB, pvUuid };
+    disk.vg = { name, freeKib: usable, extentKib: EXTENT_KIB, pvUuid, spareKib: 0 };
     return this.report(disk);
   }
 
@@ -244,12 +246,14 @@ export class MockExecutor implements StorageExecutor {
     if (node.bricks.has(brick.id)) return;
     const disk = this.diskOf(node, brick.deviceId);
     if (!disk?.vg) throw new ExecutorError(host, 'brickCreate', `Volume group "${vgName(brick.deviceId)}" not found`);
-    const reservedKib =
-      roundUpTo(brick.tpSizeKib, disk.vg.extentKib) + roundUpTo(brick.poolMetadataKib, disk.vg.extentKib);
-    if (reservedKib >= disk.vg.freeKib) {
+    const metaKib = roundUpTo(brick.poolMetadataKib, disk.vg.extentKib);
+    const reservedKib = roundUpTo(brick.tpSizeKib, disk.vg.extentKib) + metaKib;
+    const spareGrowth = Math.max(0, metaKib - disk.vg.spareKib);
+    if (reservedKib + spareGrowth > disk.vg.freeKib) {
       throw new ExecutorError(host, 'brickCreate', `Volume group "${disk.vg.name}" has insufficient free space`);
     }
-    disk.vg.freeKib -= reservedKib;
+    disk.vg.freeKib -= reservedKib + spareGrowth;
+    disk.vg.spareKib += spareGrowth;
     node.bricks.set(brick.id, {
       id: brick.id,
       deviceId: brick.deviceId,
@@ -268,8 +272,15 @@ export class MockExecutor implements StorageExecutor {
     const inUse = [...this.volumes.values()].find((v) => v.bricks.some((b) => b.path === existing.path));
     if (inUse) throw new ExecutorError(host, 'brickDestroy', `brick ${existing.path} is part of volume ${inUse.name}`);
     const disk = this.diskOf(node, brick.deviceId);
-    if (disk?.vg) disk.vg.freeKib += existing.reservedKib;
     node.bricks.delete(brick.id);
+    if (disk?.vg) {
+      disk.vg.freeKib += existing.reservedKib;
+      // the spare goes with the last pool of the volume group
+      if (![...node.bricks.values()].some((b) => b.deviceId === brick.deviceId)) {
+        disk.vg.freeKib += disk.vg.spareKib;
+        disk.vg.spareKib = 0;
+      }
+    }
     return { poolRemoved: true };
   }
 

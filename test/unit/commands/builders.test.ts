@@ -23,6 +23,8 @@ describe('device commands', () => {
   test('read-back, signature and removal commands', () => {
     expect(lvm.pvReport(defaults, '/dev/sdb')).toBe('lvm pvs -o pv_name,pv_uuid,vg_name --reportformat=json /dev/sdb');
     expect(lvm.vgDisplay(defaults, D)).toBe(`lvm vgdisplay -c vg_${D}`);
+    expect(lvm.lvSizes(defaults, D)).toBe(`lvm lvs -a --noheadings --units k --nosuffix -o lv_name,lv_size vg_${D}`);
+    expect(() => lvm.lvSizes(defaults, 'x; rm -rf /')).toThrow();
     expect(lvm.udevSymlinks('/dev/sdb')).toBe('udevadm info --query=symlink --name=/dev/sdb');
     expect(lvm.listSignatures('/dev/sdb')).toBe('wipefs --no-act --noheadings --output TYPE,OFFSET /dev/sdb');
     expect(lvm.wipeSignatures('/dev/sdb')).toBe('wipefs --all /dev/sdb');

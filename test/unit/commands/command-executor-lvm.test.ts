@@ -36,13 +36,15 @@ describe('deviceSetup', () => {
       .answer(lvm.pvCreate(settings, DISK), capture('pvcreate-31'))
       .answer(lvm.vgCreate(settings, D1, DISK), capture('vgcreate-31'))
       .answer(lvm.vgDisplay(settings, D1), capture('vgdisplay-empty'))
-      .answer(lvm.udevSymlinks(DISK), capture('udevadm-symlinks'));
+      .answer(lvm.udevSymlinks(DISK), capture('udevadm-symlinks'))
+      .answer(lvm.lvSizes(settings, D1), capture('lvs-all-sizes-no-pool'));
     const report = await executor.deviceSetup(HOST, { id: D1, path: DISK, destroyData: false });
     expect(report).toEqual({
       totalKib: 10350592,
       freeKib: 10350592,
       usedKib: 0,
       extentKib: 4096,
+      metadataSpareKib: 0,
       pvUuid: 'lHOF80-Wp9H-zuyP-wKTp-oRjQ-5BsW-bAUjYd',
       paths: ['/dev/disk/by-path/platform-uml-blkdev.1', '/dev/disk/by-diskseq/2', '/dev/disk/by-id/lvm-pv-uuid-lHOF80-Wp9H-zuyP-wKTp-oRjQ-5BsW-bAUjYd'],
     });
@@ -54,6 +56,7 @@ describe('deviceSetup', () => {
       ['lvm vgdisplay', true],
       ['lvm pvs', true],
       ['udevadm info', true],
+      ['lvm lvs', true],
     ]);
     expect(node.ran.every((r) => r.host === HOST && r.timeoutMs === 300_000)).toBe(true);
   });
@@ -81,7 +84,8 @@ describe('deviceSetup', () => {
       .answer(lvm.pvCreate(settings, DISK), capture('pvcreate-31'))
       .answer(lvm.vgCreate(settings, D1, DISK), capture('vgcreate-31'))
       .answer(lvm.vgDisplay(settings, D1), capture('vgdisplay-empty'))
-      .answer(lvm.udevSymlinks(DISK), failed('Unknown device "/dev/ubdb": No such device', 4));
+      .answer(lvm.udevSymlinks(DISK), failed('Unknown device "/dev/ubdb": No such device', 4))
+      .answer(lvm.lvSizes(settings, D1), capture('lvs-all-sizes-no-pool'));
     const report = await executor.deviceSetup(HOST, { id: D1, path: DISK, destroyData: true });
     expect(report.paths).toEqual([]); // no udev is no error
     expect(node.commands().slice(1, 4)).toEqual([lvm.listSignatures(DISK), lvm.wipeSignatures(DISK), lvm.pvCreate(settings, DISK)]);
@@ -102,7 +106,8 @@ describe('deviceSetup', () => {
       .answer(lvm.pvCreate(settings, DISK), capture('pvcreate-31'))
       .answer(lvm.vgCreate(settings, D2, DISK), capture('vgcreate-32'))
       .answer(lvm.vgDisplay(settings, D2), capture('vgdisplay-empty'))
-      .answer(lvm.udevSymlinks(DISK), capture('udevadm-symlinks'));
+      .answer(lvm.udevSymlinks(DISK), capture('udevadm-symlinks'))
+      .answer(lvm.lvSizes(settings, D2), capture('lvs-all-sizes-no-pool'));
     await again.executor.deviceSetup(HOST, { id: D2, path: DISK, destroyData: true });
     expect(again.node.commands().slice(0, 3)).toEqual([lvm.pvReport(settings, DISK), lvm.wipeSignatures(DISK), lvm.pvCreate(settings, DISK)]);
   });
@@ -112,9 +117,11 @@ describe('deviceSetup', () => {
     node
       .answer(lvm.pvReport(settings, DISK), capture('pvs-json'))
       .answer(lvm.vgDisplay(settings, D1), capture('vgdisplay-one-brick'))
-      .answer(lvm.udevSymlinks(DISK), capture('udevadm-symlinks'));
+      .answer(lvm.udevSymlinks(DISK), capture('udevadm-symlinks'))
+      .answer(lvm.lvSizes(settings, D1), capture('lvs-all-sizes-spare'));
     const report = await executor.deviceSetup(HOST, { id: D1, path: DISK, destroyData: false });
-    expect(report).toMatchObject({ usedKib: 130 * 4096, freeKib: 2397 * 4096 });
+    // LVM's pool metadata spare is reported apart: it is not in the free space
+    expect(report).toMatchObject({ usedKib: 130 * 4096, freeKib: 2397 * 4096, metadataSpareKib: 8192 });
     expect(node.commands().some((c) => c.includes('pvcreate') || c.includes('vgcreate'))).toBe(false);
   });
 

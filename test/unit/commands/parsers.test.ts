@@ -8,6 +8,7 @@ import {
   parsePvReport,
   parseSignatures,
   parseThinCount,
+  parseMetadataSpareKib,
   parseUdevSymlinks,
   parseVgDisplay,
   parseVolumeInfoXml,
@@ -74,6 +75,9 @@ describe('LVM parsers', () => {
       { lv_name: 'tp_b1000000000000000000000000000001', pool_lv: '', thin_count: '1', lv_size: '524288.00k' },
     ]);
     expect(parseThinCount(nodeOutput('lvs-thin-count-1').stdout)).toBe(1);
+    // LVM's metadata spare appears with the first thin pool of a VG (captured on a UML node)
+    expect(parseMetadataSpareKib(nodeOutput('lvs-all-sizes-spare').stdout)).toBe(8192);
+    expect(parseMetadataSpareKib(nodeOutput('lvs-all-sizes-no-pool').stdout)).toBe(0);
     expect(parseThinCount(nodeOutput('lvs-thin-count-0').stdout)).toBe(0);
     expect(() => parseThinCount(nodeOutput('lvs-thin-count-missing').stdout)).toThrow(/not a number/);
   });
