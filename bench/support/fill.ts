@@ -1,0 +1,135 @@
+import type { Knex } from 'knex';
+import type { AppContext } from '../../src/app/context';
+import { VOLUME_CREATE } from '../../src/app/operations/volume-create';
+import { loadClusterSnapshots } from '../../src/app/topology';
+import { brickAddress, brickSpec, glusterOptions, manageHost } from '../../src/app/volume-specs';
+import { insertBricks } from '../../src/db/repositories/bricks';
+import { adjustDeviceSpace, lockDevices } from '../../src/db/repositories/devices';
+import { listNodes, type NodeRecord } from '../../src/db/repositories/nodes';
+import { insertOperation } from '../../src/db/repositories/operations';
+import { insertVolume } from '../../src/db/repositories/volumes';
+import { newId } from '../../src/domain/ids';
+import type { Brick, Volume } from '../../src/domain/model';
+import { applyPlacement, placeVolume, placementOptionsFrom, type ClusterSnapshot } from '../../src/domain/placement';
+import { snapshotFactor } from '../../src/app/volume-input';
+import type { MockExecutor } from '../../src/executors/mock';
+import { volumeCreateSchema, volumeInputFrom } from '../../src/http/schemas';
+import { replica3 } from './server';
+
+/**
+ * Fills a running server with volumes without going through HTTP, leaving the state N real creates (one
+ * after the other, same requests) would leave:
+ *  - each request is parsed by the API's own schema and placed by the same placeVolume call planVolume makes,
+ *    on a snapshot that has every earlier placement applied (what the database would hold by then);
+ *  - volumes and bricks are recorded online, with one succeeded volume_create operation each, as finalize
+ *    leaves them; device free/used space and brick_count move through adjustDeviceSpace under row locks;
+ *  - the mock storage nodes get the same brickCreate / volumeCreate calls the create operation makes.
+ * Rows are written in transactions of `batch` volumes. The caller checks the result (checkFilled).
+ */
+export async function fillThroughRepositories(
+  ctx: AppContext,
+  mock: MockExecutor,
+  sizes: number[],
+  batch = 500,
+): Promise<void> {
+  const nodes = new Map((await listNodes(ctx.db)).map((n) => [n.id, n] as const));
+  let snapshots: ClusterSnapshot[] = await loadClusterSnapshots(ctx.db);
+  for (let start = 0; start < sizes.length; start += batch) {
+    const made: Array<{ volume: Volume; bricks: Brick[] }> = [];
+    for (const sizeGib of sizes.slice(start, start + batch)) {
+      const input = volumeInputFrom(volumeCreateSchema.parse(replica3(sizeGib)));
+      const options = placementOptionsFrom(input.glusterVolumeOptions);
+      const result = placeVolume(
+        snapshots,
+        {
+          sizeGib: input.sizeGib,
+          durability: input.durability,
+          snapshotFactor: snapshotFactor(input.snapshot),
+          zoneChecking: options.zoneChecking ?? ctx.zoneChecking,
+          tagRules: options.tagRules,
+          arbiter: options.arbiter,
+          clusters: input.clusters,
+        },
+        ctx.limits,
+      );
+      if (!result.ok) throw new Error(`fill: no room for volume ${made.length + start + 1}: ${result.failure.message}`);
+      snapshots = applyPlacement(snapshots, result.placement);
+      const volumeId = newId();
+      const volume: Volume = {
+        id: volumeId,
+        clusterId: result.placement.clusterId,
+        name: `vol_${volumeId}`,
+        sizeGib: input.sizeGib,
+        durability: input.durability,
+        gid: input.gid,
+        snapshot: input.snapshot,
+        glusterVolumeOptions: input.glusterVolumeOptions,
+        arbiter: options.arbiter,
+        state: 'online',
+      };
+      const bricks: Brick[] = result.placement.bricks.map((p) => ({
+        id: newId(),
+        volumeId,
+        deviceId: p.deviceId,
+        nodeId: p.nodeId,
+        setIndex: p.setIndex,
+        position: p.position,
+        sizeKib: p.sizeKib,
+        tpSizeKib: p.tpSizeKib,
+        poolMetadataKib: p.poolMetadataKib,
+        reservedKib: p.reservedKib,
+        arbiter: p.arbiter,
+        state: 'online',
+      }));
+      made.push({ volume, bricks });
+      await makeOnMockNodes(ctx, mock, nodes, volume, bricks);
+      // The mock answers without I/O: give the event loop a turn so the server's timers and sockets keep up.
+      await new Promise((r) => setImmediate(r));
+    }
+    await ctx.db.transaction((trx: Knex.Transaction) => record(ctx, trx, made));
+  }
+}
+
+async function makeOnMockNodes(
+  ctx: AppContext,
+  mock: MockExecutor,
+  nodes: Map<string, NodeRecord>,
+  volume: Volume,
+  bricks: Brick[],
+): Promise<void> {
+  for (const b of bricks) await mock.brickCreate(manageHost(nodes.get(b.nodeId)!), brickSpec(b, volume));
+  await mock.volumeCreate(manageHost(nodes.get(bricks[0]!.nodeId)!), {
+    name: volume.name,
+    durability: volume.durability,
+    arbiter: volume.arbiter,
+    bricks: bricks.map((b) => brickAddress(b, nodes)),
+    options: glusterOptions(ctx, volume),
+  });
+}
+
+async function record(ctx: AppContext, trx: Knex.Transaction, made: Array<{ volume: Volume; bricks: Brick[] }>) {
+  const perDevice = new Map<string, { kib: number; bricks: number }>();
+  for (const b of made.flatMap((m) => m.bricks)) {
+    const d = perDevice.get(b.deviceId) ?? { kib: 0, bricks: 0 };
+    d.kib += b.reservedKib;
+    d.bricks += 1;
+    perDevice.set(b.deviceId, d);
+  }
+  await lockDevices(trx, [...perDevice.keys()]);
+  for (const [deviceId, d] of perDevice) await adjustDeviceSpace(trx, deviceId, d.kib, d.bricks);
+  for (const { volume } of made) await insertVolume(trx, volume);
+  await insertBricks(trx, made.flatMap((m) => m.bricks));
+  for (const { volume } of made) {
+    await insertOperation(trx, {
+      id: newId(),
+      kind: VOLUME_CREATE,
+      initiator: 'admin',
+      targetId: volume.id,
+      payload: { volumeId: volume.id },
+      owner: ctx.instanceId,
+      leaseSeconds: ctx.leaseSeconds,
+      state: 'succeeded',
+      resultPath: `/volumes/${volume.id}`,
+    });
+  }
+}
