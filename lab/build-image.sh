@@ -99,10 +99,14 @@ ExecStart=/usr/local/sbin/lab-net
 WantedBy=multi-user.target
 EOF
 printf 'dm_mod\ndm_thin_pool\nfuse\n' > "$ROOT/etc/modules-load.d/storage-lab.conf"
+# (no distribution kernel in the image, so nothing else creates /lib/modules)
+mkdir -p "$ROOT/lib/modules"
 for m in "${uml_modules[@]}"; do
   rm -rf "$ROOT/lib/modules/$(basename "$m")"
   cp -a "$m" "$ROOT/lib/modules/"
 done
+[ -n "$(find "$ROOT/lib/modules/$(basename "${uml_modules[0]}")" -name 'dm-thin-pool.ko*' -print -quit 2>/dev/null)" ] ||
+  die "the UML kernel modules did not land in $ROOT/lib/modules (no dm-thin-pool)"
 chroot "$ROOT" systemctl enable lab-net.service ssh.service glusterd.service > /dev/null
 # Timers that only cost CPU on a throw-away node.
 chroot "$ROOT" systemctl mask apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer \

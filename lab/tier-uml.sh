@@ -90,6 +90,9 @@ tier_down() {
     # setsid made each kernel the leader of its process group: the group is that node and nothing else
     if pid_alive "$pid"; then kill -TERM -- "-$pid" 2>/dev/null || true; sleep 1; fi
     pid_alive "$pid" && kill -KILL -- "-$pid" 2>/dev/null || true
+    # the kernel's helper processes (same group) exit just after it
+    for _ in $(seq 25); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
   done
   # Nodes of a run whose pid files were lost: their command lines name files under $LAB_RUN/uml/.
   for p in $(pids_using_path "$LAB_RUN/uml/"); do

@@ -30,6 +30,9 @@ const warnings: string[] = [];
 const executor = new CommandExecutor(recorder, sshConfig, { kind: 'ssh', warn: (m) => warnings.push(m) });
 const timings = new Timings();
 const workDir = mkdtempSync(join(tmpdir(), 'brickyard-e2e-'));
+/** Where the suite leaves its timings and command transcripts (lab/run-e2e.sh prints them). */
+const E2E_OUT = process.env.E2E_OUT ?? `${LAB_RUN}/e2e`;
+mkdirSync(E2E_OUT, { recursive: true });
 
 let server: TestServer;
 let c: HeketiClient;
@@ -137,7 +140,7 @@ afterAll(async () => {
     process.stderr.write(r.stdout + r.stderr);
   }
   rmSync(workDir, { recursive: true, force: true });
-  timings.write(`${LAB_RUN}/e2e-timings.txt`);
+  timings.write(`${E2E_OUT}/timings.txt`);
   process.stdout.write(`\ne2e timings:\n${timings.lines().join('\n')}\n`);
   if (warnings.length > 0) process.stdout.write(`executor warnings:\n${warnings.join('\n')}\n`);
 });
@@ -214,7 +217,7 @@ test('a replica-3 volume made through the API has a thin pool, LV, XFS mount and
   recorder.start();
   volume = await timings.time('volume create (2 GiB, replica 3)', () => c.volumeCreate({ size: 2, durability: REPLICA3 }));
   const transcript = recorder.stop();
-  writeFileSync(`${LAB_RUN}/e2e-create-transcript.txt`, `${formatTranscript(transcript)}\n`);
+  writeFileSync(`${E2E_OUT}/create-transcript.txt`, `${formatTranscript(transcript)}\n`);
 
   expect(volume.size).toBe(2);
   expect(volume.bricks).toHaveLength(3);
@@ -372,7 +375,7 @@ test('a create that fails mid-way (glusterd stopped on one node) leaves nothing 
       (err: unknown) => err,
     );
     const transcript = recorder.stop();
-    writeFileSync(`${LAB_RUN}/e2e-failed-create-transcript.txt`, `${formatTranscript(transcript)}\n`);
+    writeFileSync(`${E2E_OUT}/failed-create-transcript.txt`, `${formatTranscript(transcript)}\n`);
     expect(failure).toBeInstanceOf(HeketiError);
     expect((failure as HeketiError).message).toMatch(/10\.213\.0\.33|glusterd|not connected/i);
     // the bricks were really made on the nodes before gluster refused, and then undone

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# CI entry for the end-to-end suite on real storage nodes:
+#   image (built only if missing) -> `npm run build` -> uml lab up -> `npm run test:e2e` -> lab down (always)
+# and a summary of the timings. Installs nothing (the Debian packages are listed in docs/lab.md).
+# Exit status: the suite's. Env: LAB_KEEP=1 leaves the lab up afterwards (for a second run or a look around);
+# E2E_OUT (default $LAB_RUN/e2e): timings.txt, create-transcript.txt, failed-create-transcript.txt.
+source "$(dirname "$0")/lib.sh"
+need_root
+cd "$LAB_DIR/.."
+export E2E_OUT="${E2E_OUT:-$LAB_RUN/e2e}"
+T0=$EPOCHREALTIME
+declare -a SUMMARY
+note() { SUMMARY+=("$(printf '%7s s  %s' "$1" "$2")"); }
+
+finish() {
+  local rc=$?
+  if [ "${LAB_KEEP:-0}" = 1 ]; then
+    log "LAB_KEEP=1: the lab stays up (bash lab/down.sh to stop it)"
+  else
+    local t=$EPOCHREALTIME
+    bash "$LAB_DIR/down.sh" uml
+    note "$(since "$t")" "lab down"
+  fi
+  note "$(since "$T0")" "TOTAL (run-e2e.sh)"
+  {
+    echo
+    echo "==== end-to-end timings ===="
+    printf '%s\n' "${SUMMARY[@]}"
+    if [ -f "$E2E_OUT/timings.txt" ]; then
+      echo "---- inside the suite ----"
+      cat "$E2E_OUT/timings.txt"
+    fi
+    echo "suite exit status: $rc; transcripts in $E2E_OUT"
+  } >&2
+  exit "$rc"
+}
+trap finish EXIT
+
+rm -rf "$E2E_OUT"
+t=$EPOCHREALTIME
+bash "$LAB_DIR/build-image.sh"
+note "$(since "$t")" "image (build-image.sh; 0 when it exists)"
+
+t=$EPOCHREALTIME
+npm run --silent build
+note "$(since "$t")" "npm run build"
+
+t=$EPOCHREALTIME
+bash "$LAB_DIR/up.sh" uml
+note "$(since "$t")" "lab up (uml, 3 nodes: ssh + glusterd answering)"
+
+t=$EPOCHREALTIME
+set +e
+npm run --silent test:e2e
+rc=$?
+set -e
+note "$(since "$t")" "npm run test:e2e (whole suite)"
+exit "$rc"
