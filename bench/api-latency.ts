@@ -29,7 +29,7 @@ const USAGE = `node dist/bench/api-latency.js [flags]
   --pglite=dir|memory      PGlite in a temporary directory (as deployed) or in memory
   --levels=0,1000,10000    existing volumes at which to measure
   --samples=100            timed creates (then deletes) per level
-  --warmup=10              untimed creates and deletes before each level
+  --warmup=30              untimed creates and deletes before each level
   --fill=db|api            how to reach a level: repositories in big transactions, or the API
   --fill-clients=16        concurrent clients for --fill=api
   --check-fill=100         first create this many through the API and through the fill, and compare (0: skip)
@@ -45,7 +45,7 @@ const flags = parseFlags(
     pglite: 'dir',
     levels: '0,1000,10000',
     samples: '100',
-    warmup: '10',
+    warmup: '30',
     fill: 'db',
     'fill-clients': '16',
     'check-fill': '100',
@@ -204,9 +204,12 @@ async function runOn(db: DbKind): Promise<LevelResult[]> {
     let existing = 0;
     for (const level of LEVELS) {
       const start = performance.now();
+      let fillNote = '';
       if (level > existing) {
         if (FILL === 'db') {
-          await fillThroughRepositories(server.container.app, server.mock, Array.from({ length: level - existing }, fillSize));
+          const t = await fillThroughRepositories(server.container.app, server.mock, Array.from({ length: level - existing }, fillSize));
+          const s = (x: number) => (x / 1000).toFixed(1);
+          fillNote = ` (placement ${s(t.placeMs)} s, mock nodes ${s(t.mockMs)} s, database ${s(t.databaseMs)} s)`;
         } else {
           await fillThroughApi(server, level - existing, intFlag(flags, 'fill-clients'), fillSize);
         }
@@ -234,7 +237,7 @@ async function runOn(db: DbKind): Promise<LevelResult[]> {
       console.log(
         `[${db}] ${String(level).padStart(6)} existing: create p50 ${ms(result.create.p50)} p95 ${ms(result.create.p95)} ` +
           `(mock ${ms(result.createExecutorP50)}); delete p50 ${ms(result.delete.p50)} p95 ${ms(result.delete.p95)} ` +
-          `(mock ${ms(result.deleteExecutorP50)})  [reached in ${fillSeconds.toFixed(1)} s]`,
+          `(mock ${ms(result.deleteExecutorP50)})  [reached in ${fillSeconds.toFixed(1)} s${fillNote}]`,
       );
     }
     await requireConsistent(server, topology, baseline, 'at the end');

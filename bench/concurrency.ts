@@ -30,6 +30,7 @@ const USAGE = `node dist/bench/concurrency.js [flags]
   --volumes=256            creates in all
   --latency-ms=0,50        mock executor latency per call; one run each
   --inflight=0             max_inflight_operations (0: the server's default, 8)
+  --max-queued=0           max_queued_operations (0: the server's default, 1024); small values show the 429 path
   --poll-ms=5              queue poll interval of each client
   --poll-max-ms=0          when above --poll-ms: first poll after --poll-ms, then doubling up to this
   --nodes=9 --zones=3 --devices=2 --device-gib=2000   topology (mock devices)
@@ -44,6 +45,7 @@ const flags = parseFlags(
     volumes: '256',
     'latency-ms': '0,50',
     inflight: '0',
+    'max-queued': '0',
     'poll-ms': '5',
     'poll-max-ms': '0',
     nodes: '9',
@@ -61,6 +63,7 @@ const POLL_MS = intFlag(flags, 'poll-ms');
 const POLL_MAX_MS = intFlag(flags, 'poll-max-ms');
 const POLLING = POLL_MAX_MS > POLL_MS ? `polled after ${POLL_MS} ms, doubling up to ${POLL_MAX_MS} ms` : `polled every ${POLL_MS} ms`;
 const INFLIGHT = intFlag(flags, 'inflight');
+const MAX_QUEUED = intFlag(flags, 'max-queued');
 const MIN_GIB = intFlag(flags, 'min-gib');
 const MAX_GIB = intFlag(flags, 'max-gib');
 
@@ -105,6 +108,7 @@ async function runOnce(db: DbKind, latencyMs: number): Promise<RunResult> {
     pglite: flags.pglite === 'memory' ? 'memory' : 'dir',
     glusterfs: {
       ...(INFLIGHT > 0 ? { max_inflight_operations: INFLIGHT } : {}),
+      ...(MAX_QUEUED > 0 ? { max_queued_operations: MAX_QUEUED } : {}),
       mockexec: { device_size_gib: intFlag(flags, 'device-gib'), device_sizes: {} },
     },
   });

@@ -26,17 +26,25 @@ import { replica3 } from './server';
  *  - the mock storage nodes get the same brickCreate / volumeCreate calls the create operation makes.
  * Rows are written in transactions of `batch` volumes. The caller checks the result (checkFilled).
  */
+export interface FillTimes {
+  placeMs: number;
+  mockMs: number;
+  databaseMs: number;
+}
+
 export async function fillThroughRepositories(
   ctx: AppContext,
   mock: MockExecutor,
   sizes: number[],
   batch = 500,
-): Promise<void> {
+): Promise<FillTimes> {
+  const times: FillTimes = { placeMs: 0, mockMs: 0, databaseMs: 0 };
   const nodes = new Map((await listNodes(ctx.db)).map((n) => [n.id, n] as const));
   let snapshots: ClusterSnapshot[] = await loadClusterSnapshots(ctx.db);
   for (let start = 0; start < sizes.length; start += batch) {
     const made: Array<{ volume: Volume; bricks: Brick[] }> = [];
     for (const sizeGib of sizes.slice(start, start + batch)) {
+      const placeStart = performance.now();
       const input = volumeInputFrom(volumeCreateSchema.parse(replica3(sizeGib)));
       const options = placementOptionsFrom(input.glusterVolumeOptions);
       const result = placeVolume(
@@ -82,12 +90,18 @@ export async function fillThroughRepositories(
         state: 'online',
       }));
       made.push({ volume, bricks });
+      const mockStart = performance.now();
+      times.placeMs += mockStart - placeStart;
       await makeOnMockNodes(ctx, mock, nodes, volume, bricks);
+      times.mockMs += performance.now() - mockStart;
       // The mock answers without I/O: give the event loop a turn so the server's timers and sockets keep up.
       await new Promise((r) => setImmediate(r));
     }
+    const dbStart = performance.now();
     await ctx.db.transaction((trx: Knex.Transaction) => record(ctx, trx, made));
+    times.databaseMs += performance.now() - dbStart;
   }
+  return times;
 }
 
 async function makeOnMockNodes(
