@@ -87,12 +87,13 @@ bridge_down_if_unused() {
 
 pid_alive() { [ -n "${1:-}" ] && [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null; }
 
-# Processes whose command line names a file under $1: the UML nodes of an earlier run whose pid files
-# were lost. Matches this lab's own run directory only.
-pids_using_path() {
+# Processes named $1 whose command line names a file under $2: the UML nodes of an earlier run whose pid
+# files were lost. Matches this lab's own run directory only (and never, say, a `tail` of a console log).
+pids_of_lab_program() {
   local p
   for p in /proc/[0-9]*; do
-    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$1" && echo "${p#/proc/}"
+    [ "$(cat "$p/comm" 2>/dev/null)" = "$1" ] || continue
+    tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -qF "$2" && echo "${p#/proc/}"
   done
   return 0
 }

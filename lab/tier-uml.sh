@@ -95,8 +95,8 @@ tier_down() {
     kill -KILL -- "-$pid" 2>/dev/null || true
   done
   # Nodes of a run whose pid files were lost: their command lines name files under $LAB_RUN/uml/.
-  for p in $(pids_using_path "$LAB_RUN/uml/"); do
-    [ "$p" != $$ ] && kill -KILL "$p" 2>/dev/null || true
+  for p in $(pids_of_lab_program linux.uml "$LAB_RUN/uml/"); do
+    kill -KILL "$p" 2>/dev/null || true
   done
   for tap in $(ip -o link show | awk -F': ' -v pre="$LAB_IFPREFIX-uml" 'index($2, pre) == 1 { sub(/@.*/, "", $2); print $2 }'); do
     ip link del "$tap" 2>/dev/null || true
