@@ -11,6 +11,7 @@ for tier in $tiers; do
   check_tier "$tier"
   t0=$EPOCHREALTIME
   (
+    # shellcheck source=/dev/null
     source "$LAB_DIR/tier-$tier.sh"
     set +e
     tier_down

@@ -14,6 +14,7 @@ running=$(cat "$LAB_RUN/tier" 2>/dev/null || true)
 if [ -n "$running" ] && [ "$running" != "$tier" ]; then
   die "the $running tier is up in $LAB_RUN; run lab/down.sh first"
 fi
+# shellcheck source=/dev/null
 source "$LAB_DIR/tier-$tier.sh"
 if tier_healthy; then
   log "$tier lab already up"
