@@ -9,6 +9,7 @@ import { findCluster } from '../../db/repositories/clusters';
 import {
   findActiveOperationFor,
   insertOperation,
+  updateOperation,
   type Initiator,
   type OperationRecord,
 } from '../../db/repositories/operations';
@@ -162,6 +163,9 @@ export const volumeCreateHandler: OperationHandler = {
     const { volume, bricks } = await load(ctx, op);
     await createBricks(ctx, volume, bricks);
     const { spec } = await glusterVolumeSpec(ctx, ctx.db, volume, bricks);
+    // Recorded first, so an undo knows whether there may be a gluster volume to remove.
+    op.payload.glusterCreateStarted = true;
+    await updateOperation(ctx.db, op.id, { payload: op.payload });
     await onClusterHost(ctx, volume.clusterId, [bricks[0]!.nodeId], (host) => ctx.executor.volumeCreate(host, spec));
   },
 
@@ -180,7 +184,9 @@ export const volumeCreateHandler: OperationHandler = {
   async rollback(ctx, op) {
     const volume = await findVolume(ctx.db, String(op.payload.volumeId));
     if (!volume) return;
-    await onClusterHost(ctx, volume.clusterId, [], (host) => ctx.executor.volumeDestroy(host, volume.name));
+    if (op.payload.glusterCreateStarted) {
+      await onClusterHost(ctx, volume.clusterId, [], (host) => ctx.executor.volumeDestroy(host, volume.name));
+    }
     await destroyBricks(ctx, volume, await listBricksOfVolume(ctx.db, volume.id));
     await ctx.db.transaction((trx: Knex.Transaction) => deleteVolume(trx, volume.id));
   },
