@@ -20,7 +20,15 @@ import { cpus, loadavg } from 'node:os';
 import { dbFlag, intFlag, intListFlag, parseFlags } from './support/args';
 import { checkAccounting, deviceBaseline, deviceStates, type DeviceBaseline } from './support/check';
 import { fillThroughRepositories } from './support/fill';
-import { buildTopology, replica3, startBenchServer, type BenchServer, type CountingClient, type DbKind, type Topology } from './support/server';
+import {
+  buildTopology,
+  replica3,
+  startBenchServer,
+  type BenchServer,
+  type CountingClient,
+  type DbKind,
+  type Topology,
+} from './support/server';
 import { QueryStats } from './support/query-stats';
 import { ms, prng, since, summarize, table, type Summary } from './support/stats';
 
@@ -87,7 +95,12 @@ interface Timed {
   executorMs: number[];
 }
 
-async function timedCreates(server: BenchServer, client: CountingClient, count: number, size: () => number): Promise<Timed & { ids: string[] }> {
+async function timedCreates(
+  server: BenchServer,
+  client: CountingClient,
+  count: number,
+  size: () => number,
+): Promise<Timed & { ids: string[] }> {
   const result = { ids: [] as string[], ms: [] as number[], executorMs: [] as number[] };
   for (let i = 0; i < count; i += 1) {
     const before = server.executorTimer.ms;
@@ -153,10 +166,14 @@ async function checkFill(server: BenchServer, topology: Topology, baseline: Devi
   const back = after.join() === empty.join();
   if (!same || !back) {
     throw new Error(
-      `fill check failed: API and fill ${same ? 'agree' : 'differ'}; empty again after deletes: ${back}\n  api:  ${apiStates.join(' ')}\n  fill: ${fillStates.join(' ')}`,
+      `fill check failed: API and fill ${same ? 'agree' : 'differ'}; empty again after deletes: ${back}\n` +
+        `  api:  ${apiStates.join(' ')}\n  fill: ${fillStates.join(' ')}`,
     );
   }
-  return `fill check: ${count} creates through the API and through the repositories leave identical devices (free KiB and bricks on each of ${topology.deviceIds.length}); both delete back to empty`;
+  return (
+    `fill check: ${count} creates through the API and through the repositories leave identical devices ` +
+    `(free KiB and bricks on each of ${topology.deviceIds.length}); both delete back to empty`
+  );
 }
 
 interface LevelResult {
@@ -173,7 +190,10 @@ interface LevelResult {
 
 function printQueries(db: DbKind, level: number, queries: QueryStats): void {
   const t = queries.totals(SAMPLES);
-  console.log(`[${db}] ${level} existing: ${t.count.toFixed(1)} statements per create, ${ms(t.ms)} in the database (send to answer); most time:`);
+  console.log(
+    `[${db}] ${level} existing: ${t.count.toFixed(1)} statements per create, ${ms(t.ms)} in the database ` +
+      `(send to answer); most time:`,
+  );
   for (const q of queries.top(SAMPLES)) console.log(`    ${ms(q.ms, 2).padStart(9)}  x${q.count.toFixed(1)}  ${q.sql}`);
 }
 
@@ -195,7 +215,8 @@ async function runOn(db: DbKind): Promise<LevelResult[]> {
       devicesPerNode: intFlag(flags, 'devices'),
     });
     const baseline = await deviceBaseline(client, server.mock, topology);
-    console.log(`\n[${db}] ${server.container.database.description}; ${topology.nodeIds.length} nodes, ${topology.deviceIds.length} devices`);
+    const shape = `${topology.nodeIds.length} nodes, ${topology.deviceIds.length} devices`;
+    console.log(`\n[${db}] ${server.container.database.description}; ${shape}`);
     const checkCount = intFlag(flags, 'check-fill');
     if (checkCount > 0 && FILL === 'db') console.log(`[${db}] ${await checkFill(server, topology, baseline, checkCount)}`);
 
@@ -278,7 +299,8 @@ async function main(): Promise<void> {
       ]);
     }
   }
-  console.log(`\n${table(['db', 'existing', 'create p50', 'create p95', 'p50 vs 0', 'in mock', 'without mock', 'vs 0', 'delete p50', 'delete p95', 'Heketi p50'], rows)}`);
+  const header = ['db', 'existing', 'create p50', 'create p95', 'p50 vs 0', 'in mock', 'without mock', 'vs 0'];
+  console.log(`\n${table([...header, 'delete p50', 'delete p95', 'Heketi p50'], rows)}`);
   console.log(
     `in mock: median time per create inside the mock executor's calls; without mock: median of (create - its time in the mock)`,
   );

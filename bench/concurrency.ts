@@ -179,7 +179,10 @@ async function main(): Promise<void> {
   }
   console.log(
     `\n${table(
-      ['db', 'executor/call', 'inflight', 'creates/s', 'p50', 'p95', 'max', '429s', 'failed', 'polls/create', 'server CPU/create', 'max queued', 'pool waits', 'lock waits', 'devices'],
+      [
+        ...['db', 'executor/call', 'inflight', 'creates/s', 'p50', 'p95', 'max', '429s', 'failed', 'polls/create'],
+        ...['server CPU/create', 'max queued', 'pool waits', 'lock waits', 'devices'],
+      ],
       results.map((r) => [
         r.db,
         `${r.latencyMs} ms`,
@@ -200,7 +203,9 @@ async function main(): Promise<void> {
     )}`,
   );
   console.log(
-    "server CPU/create: CPU time of the server's process (PGlite included, PostgreSQL's processes not) per create; max queued: longest line of operations waiting for a slot; pool waits: mean callers waiting for a database connection; lock waits: mean PostgreSQL backends waiting for a row lock",
+    "server CPU/create: CPU time of the server's process (PGlite included, PostgreSQL's processes not) per create\n" +
+      'max queued: longest line of operations waiting for a slot\n' +
+      'pool waits: mean callers waiting for a database connection; lock waits: mean PostgreSQL backends waiting for a row lock',
   );
   console.log('(Heketi: 58.6 creates/s, p95 2.76 s, 923 requests rejected with 429 and retried)');
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
