@@ -6,6 +6,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('id', 32).primary();
     t.boolean('file').notNullable().defaultTo(true);
     t.boolean('block').notNullable().defaultTo(true);
+    // Kept by the same transactions that add and remove volumes, so placement never counts volumes.
+    t.integer('volume_count').notNullable().defaultTo(0);
     t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
 

@@ -73,6 +73,11 @@ export async function checkDatabase(db: Knex): Promise<DbCheckReport> {
     }
     if (v.state !== 'online' && !activeTargets.has(v.id)) problems.push(`volume ${v.id}: ${v.state} with no operation`);
   }
+  const counted = await db('clusters').select('id', 'volume_count');
+  for (const c of counted as Array<{ id: string; volume_count: number }>) {
+    const actual = volumes.filter((v) => v.clusterId === c.id).length;
+    if (actual !== c.volume_count) problems.push(`cluster ${c.id}: ${c.volume_count} volumes counted, ${actual} recorded`);
+  }
   const volumeIds = new Set(volumes.map((v) => v.id));
   for (const b of bricks) if (!volumeIds.has(b.volumeId)) problems.push(`brick ${b.id}: volume ${b.volumeId} does not exist`);
 

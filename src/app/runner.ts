@@ -25,6 +25,8 @@ export class OperationRunner {
   private recoveryTimer?: NodeJS.Timeout;
   private stopping = false;
   private recovering = false;
+  /** Requests admitted that have not submitted their operation yet. */
+  private admitted = 0;
 
   constructor(
     private readonly ctx: AppContext,
@@ -43,10 +45,22 @@ export class OperationRunner {
     return this.slots.queued;
   }
 
-  /** Refuse new work (429) only when even the waiting line is full. */
-  assertRoom(): void {
+  /**
+   * Admission: a place in the line is taken before the request records anything, so requests arriving
+   * together cannot all slip past a full line. Refused (429) only when even the waiting line is full.
+   * Returns the release for a request that ends without submitting an operation.
+   */
+  admit(): () => void {
     if (this.stopping) throw new DomainError('unavailable', 'Server is shutting down. Retry operation later.');
-    if (!this.slots.hasRoom()) throw new DomainError('busy', 'Server busy. Retry operation later.');
+    if (!this.slots.hasRoom(this.admitted)) throw new DomainError('busy', 'Server busy. Retry operation later.');
+    this.admitted += 1;
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        this.admitted -= 1;
+      }
+    };
   }
 
   /** Starts the background loops: lease renewal and recovery of abandoned operations. */

@@ -19,9 +19,10 @@ export class Semaphore {
     return this.waiting.length;
   }
 
-  /** Whether a new caller would be accepted (possibly after waiting). */
-  hasRoom(): boolean {
-    return this.waiting.length < this.maxQueued;
+  /** Whether one more caller would be accepted (possibly after waiting), `alsoComing` others aside. */
+  hasRoom(alsoComing = 0): boolean {
+    const free = Math.max(0, this.limit - this.active);
+    return this.waiting.length + Math.max(0, alsoComing - free) < this.maxQueued;
   }
 
   async acquire(): Promise<() => void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 /**
@@ -44,6 +44,7 @@ export class HeketiClient {
   readonly server: string;
   private readonly user: string;
   private readonly key: string;
+  private secret?: KeyObject;
   private readonly pollIntervalMs: number;
   private readonly firstPollMs: number | undefined;
   private readonly maxRetries: number;
@@ -64,7 +65,9 @@ export class HeketiClient {
   token(method: string, path: string): string {
     const now = Math.floor(Date.now() / 1000);
     const qsh = createHash('sha256').update(`${method}&${path}`).digest('hex');
-    return jwt.sign({ iss: this.user, iat: now, exp: now + this.tokenTtl, qsh }, this.key, { algorithm: 'HS256' });
+    // A KeyObject made once: signing with a string key makes jsonwebtoken try to parse it as a key each time.
+    this.secret ??= createSecretKey(Buffer.from(this.key, 'utf8'));
+    return jwt.sign({ iss: this.user, iat: now, exp: now + this.tokenTtl, qsh }, this.secret, { algorithm: 'HS256' });
   }
 
   /** One HTTP exchange (redirects not followed), with 429 retries. */

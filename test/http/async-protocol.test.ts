@@ -63,9 +63,9 @@ test('failure: 500 with the reason as text', async () => {
 });
 
 test('no space is answered at once, before any remote work', async () => {
-  const calls = server.mock.calls.length;
+  const calls = server.mock.callCount;
   const r = await server.admin.raw('POST', '/volumes', { size: 100000, durability: { type: 'replicate' } });
   expect(r.status).toBe(500);
   expect(r.text).toMatch(/^Failed to allocate new volume: No space/);
-  expect(server.mock.calls.length).toBe(calls);
+  expect(server.mock.callCount).toBe(calls);
 });

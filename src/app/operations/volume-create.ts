@@ -123,7 +123,9 @@ export async function startVolumeCreate(
     try {
       await ctx.db.transaction(async (trx: Knex.Transaction) => {
         await reserveSpace(trx, bricks);
-        await insertVolume(trx, volume);
+        const count = await insertVolume(trx, volume);
+        // placement read the count without a lock: this is where the limit is really enforced
+        if (count > ctx.config.glusterfs.max_volumes_per_cluster) throw new StaleSnapshot(volume.clusterId);
         await insertBricks(trx, bricks);
         await insertOperation(trx, {
           id: opId,

@@ -5,6 +5,7 @@ interface ClusterRow {
   id: string;
   file: boolean;
   block: boolean;
+  volume_count: number;
 }
 
 const toCluster = (r: ClusterRow): Cluster => ({ id: r.id, file: r.file, block: r.block });
@@ -27,6 +28,12 @@ export async function listClusterIds(db: Knex): Promise<string[]> {
 export async function listClusters(db: Knex): Promise<Cluster[]> {
   const rows = await db<ClusterRow>('clusters').select('*').orderBy('created_at').orderBy('id');
   return rows.map(toCluster);
+}
+
+/** Clusters with how many volumes each holds (pending ones included: their names and space are taken). */
+export async function listClustersWithVolumeCounts(db: Knex): Promise<Array<Cluster & { volumeCount: number }>> {
+  const rows = await db<ClusterRow>('clusters').select('*').orderBy('created_at').orderBy('id');
+  return rows.map((r) => ({ ...toCluster(r), volumeCount: r.volume_count }));
 }
 
 export async function updateClusterFlags(db: Knex, id: string, flags: { file: boolean; block: boolean }): Promise<void> {

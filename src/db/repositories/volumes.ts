@@ -28,7 +28,8 @@ const toVolume = (r: VolumeRow): Volume => ({
   state: r.state,
 });
 
-export async function insertVolume(db: Knex, v: Volume): Promise<void> {
+/** Records the volume and counts it in its cluster; returns the cluster's new volume count. */
+export async function insertVolume(db: Knex, v: Volume): Promise<number> {
   await db('volumes').insert({
     id: v.id,
     cluster_id: v.clusterId,
@@ -41,6 +42,11 @@ export async function insertVolume(db: Knex, v: Volume): Promise<void> {
     arbiter: v.arbiter,
     state: v.state,
   });
+  const [row] = await db('clusters')
+    .where({ id: v.clusterId })
+    .update({ volume_count: db.raw('volume_count + 1') })
+    .returning('volume_count');
+  return Number((row as { volume_count: number }).volume_count);
 }
 
 export async function findVolume(db: Knex, id: string, forUpdate = false): Promise<Volume | undefined> {
@@ -65,11 +71,6 @@ export async function listVolumes(db: Knex): Promise<Volume[]> {
   return (await db<VolumeRow>('volumes').select('*').orderBy('created_at').orderBy('id')).map(toVolume);
 }
 
-export async function countVolumesByCluster(db: Knex): Promise<Map<string, number>> {
-  const rows = await db('volumes').select('cluster_id').count('* as n').groupBy('cluster_id');
-  return new Map(rows.map((r) => [String(r.cluster_id), Number(r.n)]));
-}
-
 export async function updateVolume(
   db: Knex,
   id: string,
@@ -82,5 +83,10 @@ export async function updateVolume(
 }
 
 export async function deleteVolume(db: Knex, id: string): Promise<void> {
-  await db('volumes').where({ id }).delete();
+  const [row] = await db('volumes').where({ id }).delete().returning('cluster_id');
+  if (row) {
+    await db('clusters')
+      .where({ id: (row as { cluster_id: string }).cluster_id })
+      .update({ volume_count: db.raw('volume_count - 1') });
+  }
 }

@@ -21,6 +21,7 @@ import {
  * failures. Faults can be injected at any step.
  */
 const EXTENT_KIB = 4096;
+const CALL_HISTORY = 10_000;
 
 export type MockStep = Exclude<keyof StorageExecutor, 'kind'>;
 
@@ -30,7 +31,7 @@ interface MockDisk {
   /** A filesystem or foreign PV signature: refused unless destroyData. */
   hasSignature: boolean;
   /** spareKib: LVM's pool metadata spare (lvol0_pmspare), as large as the largest pool metadata. */
-  vg?: { name: string; freeKib: number; extentKib: number; pvUuid: string; spareKib: number };
+  vg?: { name: string; freeKib: number; extentKib: number; pvUuid: string; spareKib: number; pools: number };
 }
 
 export interface MockBrick {
@@ -75,9 +76,14 @@ export class MockExecutor implements StorageExecutor {
   readonly kind = 'mock' as const;
   private readonly nodes = new Map<string, MockNode>();
   private readonly volumes = new Map<string, MockVolume>();
+  /** Indexes that keep every call independent of how many bricks and volumes exist: path -> host, volume. */
+  private readonly brickHosts = new Map<string, string>();
+  private readonly brickVolumes = new Map<string, string>();
   private faults: Fault[] = [];
-  /** Every call, in order, for tests that assert what was asked of the nodes. */
+  /** The most recent calls, in order (at most CALL_HISTORY), for tests that assert what was asked. */
   readonly calls: Array<{ step: MockStep; host: string; detail: string }> = [];
+  /** All calls ever made. */
+  callCount = 0;
   /** Simulated latency per call, ms (0 by default). */
   latencyMs = 0;
 
@@ -140,7 +146,9 @@ export class MockExecutor implements StorageExecutor {
   // ---- plumbing ----
 
   private async enter(step: MockStep, host: string, detail = ''): Promise<MockNode> {
+    this.callCount += 1;
     this.calls.push({ step, host, detail });
+    if (this.calls.length > CALL_HISTORY) this.calls.splice(0, this.calls.length - CALL_HISTORY);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const node = this.node(host);
     if (!node.reachable) throw new ExecutorError(host, step, `ssh: connect to host ${host}: No route to host`, true);
@@ -214,7 +222,7 @@ export class MockExecutor implements StorageExecutor {
     const pvUuid = createHash('sha256').update(`${host}:${device.path}:${device.id}`).digest('hex').slice(0, 32);
     const usable = Math.floor(disk.sizeKib / EXTENT_KIB) * EXTENT_KIB;
     disk.hasSignature = false;
-    disk.vg = { name, freeKib: usable, extentKib: EXTENT_KIB, pvUuid, spareKib: 0 };
+    disk.vg = { name, freeKib: usable, extentKib: EXTENT_KIB, pvUuid, spareKib: 0, pools: 0 };
     return this.report(disk);
   }
 
@@ -254,10 +262,13 @@ export class MockExecutor implements StorageExecutor {
     }
     disk.vg.freeKib -= reservedKib + spareGrowth;
     disk.vg.spareKib += spareGrowth;
+    disk.vg.pools += 1;
+    const path = brickPath(brick.deviceId, brick.id);
+    this.brickHosts.set(path, host);
     node.bricks.set(brick.id, {
       id: brick.id,
       deviceId: brick.deviceId,
-      path: brickPath(brick.deviceId, brick.id),
+      path,
       sizeKib: brick.sizeKib,
       reservedKib,
       gid: brick.gid,
@@ -269,14 +280,16 @@ export class MockExecutor implements StorageExecutor {
     const node = await this.enter('brickDestroy', host, brick.id);
     const existing = node.bricks.get(brick.id);
     if (!existing) return { poolRemoved: true };
-    const inUse = [...this.volumes.values()].find((v) => v.bricks.some((b) => b.path === existing.path));
-    if (inUse) throw new ExecutorError(host, 'brickDestroy', `brick ${existing.path} is part of volume ${inUse.name}`);
+    const inUse = this.brickVolumes.get(existing.path);
+    if (inUse) throw new ExecutorError(host, 'brickDestroy', `brick ${existing.path} is part of volume ${inUse}`);
     const disk = this.diskOf(node, brick.deviceId);
     node.bricks.delete(brick.id);
+    this.brickHosts.delete(existing.path);
     if (disk?.vg) {
       disk.vg.freeKib += existing.reservedKib;
+      disk.vg.pools -= 1;
       // the spare goes with the last pool of the volume group
-      if (![...node.bricks.values()].some((b) => b.deviceId === brick.deviceId)) {
+      if (disk.vg.pools === 0) {
         disk.vg.freeKib += disk.vg.spareKib;
         disk.vg.spareKib = 0;
       }
@@ -286,11 +299,15 @@ export class MockExecutor implements StorageExecutor {
 
   private requireBricks(bricks: BrickAddress[], step: string, host: string): void {
     for (const b of bricks) {
-      const owner = [...this.nodes.values()].find((n) => [...n.bricks.values()].some((x) => x.path === b.path));
-      if (!owner) throw new ExecutorError(host, step, `volume ${step}: failed: brick ${b.host}:${b.path} does not exist`);
-      const inUse = [...this.volumes.values()].find((v) => v.bricks.some((x) => x.path === b.path));
-      if (inUse) throw new ExecutorError(host, step, `${b.host}:${b.path} is already part of a volume`);
+      if (!this.brickHosts.has(b.path)) {
+        throw new ExecutorError(host, step, `volume ${step}: failed: brick ${b.host}:${b.path} does not exist`);
+      }
+      if (this.brickVolumes.has(b.path)) throw new ExecutorError(host, step, `${b.host}:${b.path} is already part of a volume`);
     }
+  }
+
+  private attach(name: string, bricks: BrickAddress[]): void {
+    for (const b of bricks) this.brickVolumes.set(b.path, name);
   }
 
   async volumeCreate(host: string, volume: GlusterVolumeSpec): Promise<void> {
@@ -303,6 +320,7 @@ export class MockExecutor implements StorageExecutor {
       throw new ExecutorError(host, 'volumeCreate', `volume create: ${volume.name}: failed: Volume ${volume.name} already exists`);
     }
     this.requireBricks(volume.bricks, 'volumeCreate', host);
+    this.attach(volume.name, volume.bricks);
     this.volumes.set(volume.name, {
       name: volume.name,
       status: 'Started',
@@ -318,12 +336,14 @@ export class MockExecutor implements StorageExecutor {
     if (!existing) throw new ExecutorError(host, 'volumeExpand', `Volume ${volume.name} does not exist`);
     const fresh = newBricks.filter((b) => !existing.bricks.some((x) => x.path === b.path));
     this.requireBricks(fresh, 'volumeExpand', host);
+    this.attach(volume.name, fresh);
     existing.bricks.push(...fresh);
   }
 
   async volumeDestroy(host: string, name: string): Promise<void> {
     const node = await this.enter('volumeDestroy', host, name);
     this.requireGlusterd(node, 'volumeDestroy');
+    for (const b of this.volumes.get(name)?.bricks ?? []) this.brickVolumes.delete(b.path);
     this.volumes.delete(name);
   }
 
@@ -342,6 +362,8 @@ export class MockExecutor implements StorageExecutor {
     const index = v.bricks.findIndex((b) => b.path === from.path);
     if (index < 0) throw new ExecutorError(host, 'replaceBrick', `brick ${from.host}:${from.path} is not part of ${name}`);
     this.requireBricks([to], 'replaceBrick', host);
+    this.brickVolumes.delete(from.path);
+    this.attach(name, [to]);
     v.bricks[index] = to;
   }
 

@@ -7,8 +7,13 @@ import type { HttpServices } from '../services';
  * and let the runner take it from there. Refused up front only when the waiting line is full.
  */
 export async function accept(ctx: Context, s: HttpServices, build: () => Promise<{ opId: string }>): Promise<void> {
-  s.runner.assertRoom();
-  const { opId } = await build();
-  s.runner.submit(opId);
-  sendAccepted(ctx, opId);
+  const release = s.runner.admit();
+  try {
+    const { opId } = await build();
+    s.runner.submit(opId);
+    sendAccepted(ctx, opId);
+  } finally {
+    // once submitted, the operation holds its place in the semaphore's own line
+    release();
+  }
 }
