@@ -58,7 +58,8 @@ describe('devices (LVM without thin LVs)', () => {
     const [size, free, uuid] = (await sh(1, `lvm vgs --noheadings --nosuffix --units k -o vg_size,vg_free vg_${device.id}; lvm pvs --noheadings -o pv_uuid ${device.path}`))
       .trim()
       .split(/\s+/);
-    expect(report).toEqual({ totalKib: Number(size), freeKib: Number(free), usedKib: 0, extentKib: 4096, pvUuid: uuid, paths: [] });
+    // no thin pool yet, so no metadata spare
+    expect(report).toEqual({ totalKib: Number(size), freeKib: Number(free), usedKib: 0, extentKib: 4096, pvUuid: uuid, paths: [], metadataSpareKib: 0 });
     expect(report.totalKib).toBeGreaterThan(500 * 1024);
     await expect(executor.deviceSetup(ip(1), device)).resolves.toEqual(report);
     await expect(executor.deviceInfo(ip(1), device)).resolves.toEqual(report);
