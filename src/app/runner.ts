@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors';
 import {
   claimAbandoned,
   findOperation,
+  pruneFinished,
   renewLeases,
   updateOperation,
   type OperationRecord,
@@ -121,6 +122,8 @@ export class OperationRunner {
         this.ctx.log.warn({ op: op.id, kind: op.kind, state: op.state, phase: op.phase }, 'recovering operation');
         this.track(this.drive(op.id, 'recover'));
       }
+      const pruned = await pruneFinished(this.ctx.db, this.ctx.config.glusterfs.operation_retention_hours);
+      if (pruned > 0) this.ctx.log.info({ pruned }, 'forgot old finished operations');
       return claimed.length;
     } catch (err) {
       this.ctx.log.error({ err }, 'recovery scan failed');

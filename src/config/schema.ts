@@ -76,6 +76,8 @@ export const glusterfsSchema = z.object({
   post_request_volume_options: z.string().default(''),
   operation_retry_limits: z.object({ volume_create: z.number().int().nonnegative().default(4) }).default({ volume_create: 4 }),
   average_file_size_kb: z.number().int().positive().default(64),
+  /** Brickyard: finished operations (queue entries) are kept this long, then forgotten. */
+  operation_retention_hours: z.number().positive().default(168),
   /** Brickyard: a running operation whose owner stops renewing its lease for this long is recovered. */
   operation_lease_seconds: z.number().positive().default(30),
   sshexec: sshExecSchema.default(sshExecSchema.parse({})),

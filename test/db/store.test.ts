@@ -3,7 +3,7 @@ import { migrate, openDatabase, rollbackAll, type Database } from '../../src/db/
 import { insertCluster } from '../../src/db/repositories/clusters';
 import { findDevice, insertDevice, lockDevices, updateDevice } from '../../src/db/repositories/devices';
 import { findHostnameOwner, insertNode } from '../../src/db/repositories/nodes';
-import { claimAbandoned, findOperation, insertOperation, renewLeases } from '../../src/db/repositories/operations';
+import { claimAbandoned, findOperation, insertOperation, pruneFinished, renewLeases } from '../../src/db/repositories/operations';
 import { StaleSnapshot, releaseSpace, reserveSpace } from '../../src/app/reservations';
 import { newId } from '../../src/domain/ids';
 import { createTestDatabase } from '../support/pg';
@@ -174,5 +174,36 @@ describe('migrations', () => {
     await migrate(database.knex);
     expect((await database.knex('clusters').where({ id }).first()).id).toBe(id);
     await database.knex.destroy();
+  });
+});
+
+describe('finished operations', () => {
+  test('are forgotten after the retention, unfinished ones and undos still pending never', async () => {
+    const database = openDatabase('memory://');
+    const db = database.knex;
+    try {
+      await migrate(db);
+      const ids = { old: newId(), fresh: newId(), running: newId(), cleanup: newId() };
+      for (const [name, id] of Object.entries(ids)) {
+        await insertOperation(db, {
+          id,
+          kind: 'volume_delete',
+          initiator: 'admin',
+          targetId: null,
+          payload: {},
+          owner: 'me',
+          leaseSeconds: 30,
+          state: name === 'running' ? undefined : 'succeeded',
+        });
+      }
+      const longAgo = new Date(Date.now() - 200 * 3600 * 1000);
+      await db('operations').whereIn('id', [ids.old, ids.cleanup]).update({ finished_at: longAgo });
+      await db('operations').where({ id: ids.cleanup }).update({ state: 'failed', cleanup_pending: true });
+      expect(await pruneFinished(db, 168)).toBe(1);
+      const left = (await db('operations').select('id')).map((r: { id: string }) => r.id).sort();
+      expect(left).toEqual([ids.fresh, ids.running, ids.cleanup].sort());
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -218,3 +218,15 @@ export async function countOperations(db: Knex): Promise<{
     cleanup: Number(row.cleanup),
   };
 }
+
+/** Forgets finished operations older than the retention (their queue entries then answer 404, as in Heketi). */
+export async function pruneFinished(db: Knex, olderThanHours: number): Promise<number> {
+  // returning(): knex-pglite does not turn a delete's result into a row count
+  const gone = await db('operations')
+    .whereIn('state', ['succeeded', 'failed'])
+    .where({ cleanup_pending: false })
+    .where('finished_at', '<', db.raw(`now() - make_interval(hours => ?)`, [olderThanHours]))
+    .delete()
+    .returning('id');
+  return gone.length;
+}

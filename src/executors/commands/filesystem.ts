@@ -58,6 +58,17 @@ export function fstabLine(s: FsSettings, deviceId: string, brickId: string): str
 }
 
 /**
+ * fstab edits of bricks made or destroyed in parallel on one node must not interleave: `sed -i` writes a new
+ * file and renames it over the old one, so an edit running at the same time is lost. Each edit holds a lock
+ * on the directory holding fstab (an inode the rename does not replace) while it reads and writes.
+ */
+function underFstabLock(s: FsSettings, script: string): string {
+  const slash = s.fstab.lastIndexOf('/');
+  const dir = slash > 0 ? s.fstab.slice(0, slash) : '/';
+  return shellCommand('flock', '-w', '120', dir, '/bin/sh', '-c', script);
+}
+
+/**
  * Appends the brick's fstab line unless a (not commented) line already mounts something on the brick's mount point;
  * starts a new line first when the file does not end with one.
  */
@@ -65,9 +76,10 @@ export function fstabAdd(s: FsSettings, deviceId: string, brickId: string): stri
   const fstab = shellQuote(s.fstab);
   const dir = shellQuote(brickMountPoint(deviceId, brickId));
   const line = shellQuote(fstabLine(s, deviceId, brickId));
-  return (
+  return underFstabLock(
+    s,
     `if ! awk -v d=${dir} '$1 !~ /^#/ && $2 == d { found = 1 } END { exit !found }' ${fstab} 2>/dev/null; then ` +
-    `{ if [ -s ${fstab} ] && [ -n "$(tail -c 1 ${fstab})" ]; then echo; fi; printf '%s\\n' ${line}; } >> ${fstab}; fi`
+      `{ if [ -s ${fstab} ] && [ -n "$(tail -c 1 ${fstab})" ]; then echo; fi; printf '%s\\n' ${line}; } >> ${fstab}; fi`,
   );
 }
 
@@ -81,7 +93,7 @@ export function fstabRemove(s: FsSettings, deviceId: string, brickId: string): s
   const fstab = shellQuote(s.fstab);
   const dir = basicRegexLiteral(brickMountPoint(deviceId, brickId));
   const script = shellQuote(`\\|^[[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]\\+${dir}[[:space:]]|d`);
-  return `if [ -e ${fstab} ]; then sed -i -e ${script} ${fstab}; fi`;
+  return underFstabLock(s, `if [ -e ${fstab} ]; then sed -i -e ${script} ${fstab}; fi`);
 }
 
 /** Mounts the brick's filesystem unless something is mounted there already. */

@@ -84,15 +84,16 @@ describe('brick commands', () => {
 
   test('fstab line added only when no line mounts on the brick mount point', () => {
     expect(fs.fstabLine(defaults, D, B)).toBe(`${DEVNODE} ${MOUNT} xfs rw,inode64,noatime,nouuid 1 2`);
+    // run under a lock on fstab's directory, as /bin/sh -c with the script quoted once more
     expect(fs.fstabAdd(defaults, D, B)).toBe(
-      `if ! awk -v d=${MOUNT} '$1 !~ /^#/ && $2 == d { found = 1 } END { exit !found }' /etc/fstab 2>/dev/null; then ` +
-        `{ if [ -s /etc/fstab ] && [ -n "$(tail -c 1 /etc/fstab)" ]; then echo; fi; printf '%s\\n' '${DEVNODE} ${MOUNT} xfs rw,inode64,noatime,nouuid 1 2'; } >> /etc/fstab; fi`,
+      `flock -w 120 /etc /bin/sh -c 'if ! awk -v d=${MOUNT} '\\''$1 !~ /^#/ && $2 == d { found = 1 } END { exit !found }'\\'' /etc/fstab 2>/dev/null; then ` +
+        `{ if [ -s /etc/fstab ] && [ -n "$(tail -c 1 /etc/fstab)" ]; then echo; fi; printf '\\''%s\\n'\\'' '\\''${DEVNODE} ${MOUNT} xfs rw,inode64,noatime,nouuid 1 2'\\''; } >> /etc/fstab; fi'`,
     );
   });
 
   test('fstab line removal matches the mount point field, escaped for sed', () => {
     expect(fs.fstabRemove({ ...defaults, fstab: '/etc/my fstab' }, D, B)).toBe(
-      `if [ -e '/etc/my fstab' ]; then sed -i -e '\\|^[[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]\\+/var/lib/heketi/mounts/vg_${D}/brick_${B}[[:space:]]|d' '/etc/my fstab'; fi`,
+      `flock -w 120 /etc /bin/sh -c 'if [ -e '\\''/etc/my fstab'\\'' ]; then sed -i -e '\\''\\|^[[:space:]]*[^#[:space:]][^[:space:]]*[[:space:]]\\+/var/lib/heketi/mounts/vg_${D}/brick_${B}[[:space:]]|d'\\'' '\\''/etc/my fstab'\\''; fi'`,
     );
   });
 

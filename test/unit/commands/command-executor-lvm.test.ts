@@ -235,7 +235,7 @@ describe('brickCreate', () => {
       ['lvm', true],
       ['lvm', false],
       ['mkfs.xfs', false],
-      ['if', true],
+      ['flock', true],
       ['mountpoint', true],
       ['mkdir', true],
       ['chown', true],

@@ -59,3 +59,23 @@ test('removal from an fstab that does not exist succeeds and creates nothing', (
   bash(fstabRemove(settings, D, B1));
   expect(() => readFileSync(settings.fstab)).toThrow(/ENOENT/);
 });
+
+test('edits made at the same moment on one node never lose each other (the lock on fstab\'s directory)', async () => {
+  const { exec } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const run = promisify(exec);
+  const bricks = Array.from({ length: 24 }, (_, i) => `b${String(i).padStart(31, '0')}`);
+  // a long file makes each sed -i take long enough for edits to overlap
+  const filler = Array.from({ length: 20000 }, (_, i) => `# filler line ${i} ${'x'.repeat(60)}`).join('\n');
+  writeFileSync(settings.fstab, `LABEL=root / ext4 defaults 0 1\n${filler}\n`);
+  await Promise.all(bricks.map((b) => run(fstabAdd(settings, D, b), { shell: '/bin/bash' })));
+  expect(lines().filter((l) => l.includes('/brick_'))).toHaveLength(24);
+  // remove half while adding the other half again: without the lock, sed -i's rename drops concurrent edits
+  await Promise.all(
+    bricks.map((b, i) => run(i % 2 === 0 ? fstabRemove(settings, D, b) : fstabAdd(settings, D, b), { shell: '/bin/bash' })),
+  );
+  expect(lines().filter((l) => l.includes('/brick_')).sort()).toEqual(
+    bricks.filter((_, i) => i % 2 === 1).map((b) => fstabLine(settings, D, b)).sort(),
+  );
+  expect(lines()[0]).toBe('LABEL=root / ext4 defaults 0 1');
+});
