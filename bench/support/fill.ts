@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { AppContext } from '../../src/app/context';
-import { VOLUME_CREATE } from '../../src/app/operations/volume-create';
+import { bricksFrom } from '../../src/app/bricks';
+import { VOLUME_CREATE, placementRequestFor, volumeRecord } from '../../src/app/operations/volume-create';
 import { loadClusterSnapshots } from '../../src/app/topology';
 import { brickAddress, brickSpec, glusterOptions, manageHost } from '../../src/app/volume-specs';
 import { insertBricks } from '../../src/db/repositories/bricks';
@@ -10,8 +11,7 @@ import { insertOperation } from '../../src/db/repositories/operations';
 import { insertVolume } from '../../src/db/repositories/volumes';
 import { newId } from '../../src/domain/ids';
 import type { Brick, Volume } from '../../src/domain/model';
-import { applyPlacement, placeVolume, placementOptionsFrom, type ClusterSnapshot } from '../../src/domain/placement';
-import { snapshotFactor } from '../../src/app/volume-input';
+import { applyPlacement, placeVolume, type ClusterSnapshot } from '../../src/domain/placement';
 import type { MockExecutor } from '../../src/executors/mock';
 import { volumeCreateSchema, volumeInputFrom } from '../../src/http/schemas';
 import { replica3 } from './server';
@@ -46,49 +46,12 @@ export async function fillThroughRepositories(
     for (const sizeGib of sizes.slice(start, start + batch)) {
       const placeStart = performance.now();
       const input = volumeInputFrom(volumeCreateSchema.parse(replica3(sizeGib)));
-      const options = placementOptionsFrom(input.glusterVolumeOptions);
-      const result = placeVolume(
-        snapshots,
-        {
-          sizeGib: input.sizeGib,
-          durability: input.durability,
-          snapshotFactor: snapshotFactor(input.snapshot),
-          zoneChecking: options.zoneChecking ?? ctx.zoneChecking,
-          tagRules: options.tagRules,
-          arbiter: options.arbiter,
-          clusters: input.clusters,
-        },
-        ctx.limits,
-      );
+      const result = placeVolume(snapshots, placementRequestFor(ctx, input), ctx.limits);
       if (!result.ok) throw new Error(`fill: no room for volume ${made.length + start + 1}: ${result.failure.message}`);
       snapshots = applyPlacement(snapshots, result.placement);
-      const volumeId = newId();
-      const volume: Volume = {
-        id: volumeId,
-        clusterId: result.placement.clusterId,
-        name: `vol_${volumeId}`,
-        sizeGib: input.sizeGib,
-        durability: input.durability,
-        gid: input.gid,
-        snapshot: input.snapshot,
-        glusterVolumeOptions: input.glusterVolumeOptions,
-        arbiter: options.arbiter,
-        state: 'online',
-      };
-      const bricks: Brick[] = result.placement.bricks.map((p) => ({
-        id: newId(),
-        volumeId,
-        deviceId: p.deviceId,
-        nodeId: p.nodeId,
-        setIndex: p.setIndex,
-        position: p.position,
-        sizeKib: p.sizeKib,
-        tpSizeKib: p.tpSizeKib,
-        poolMetadataKib: p.poolMetadataKib,
-        reservedKib: p.reservedKib,
-        arbiter: p.arbiter,
-        state: 'online',
-      }));
+      // the same records a create leaves once it has finished
+      const volume = volumeRecord(input, result.placement, 'online');
+      const bricks = bricksFrom(result.placement, volume.id).map((b) => ({ ...b, state: 'online' as const }));
       made.push({ volume, bricks });
       const mockStart = performance.now();
       times.placeMs += mockStart - placeStart;

@@ -3,7 +3,7 @@ import { conflict, DomainError, noSpace } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import type { Brick, Volume } from '../../domain/model';
 import { placeVolume, placementOptionsFrom } from '../../domain/placement';
-import type { VolumePlacement } from '../../domain/placement/types';
+import type { VolumePlacement, VolumePlacementRequest } from '../../domain/placement/types';
 import { insertBricks, listBricksOfVolume, updateBricks } from '../../db/repositories/bricks';
 import { findCluster } from '../../db/repositories/clusters';
 import {
@@ -35,24 +35,42 @@ async function checkClusters(ctx: AppContext, clusters: string[]): Promise<void>
   }
 }
 
+/** What the allocator is asked for a create request (its options decide zones, tags and arbiter). */
+export function placementRequestFor(ctx: Pick<AppContext, 'zoneChecking'>, input: VolumeCreateInput): VolumePlacementRequest {
+  const options = placementOptionsFrom(input.glusterVolumeOptions);
+  return {
+    sizeGib: input.sizeGib,
+    durability: input.durability,
+    snapshotFactor: snapshotFactor(input.snapshot),
+    zoneChecking: options.zoneChecking ?? ctx.zoneChecking,
+    tagRules: options.tagRules,
+    arbiter: options.arbiter,
+    clusters: input.clusters,
+  };
+}
+
+/** The volume record of a create request placed in a cluster. */
+export function volumeRecord(input: VolumeCreateInput, placement: VolumePlacement, state: Volume['state']): Volume {
+  const id = newId();
+  return {
+    id,
+    clusterId: placement.clusterId,
+    name: input.name ?? `vol_${id}`,
+    sizeGib: input.sizeGib,
+    durability: input.durability,
+    gid: input.gid,
+    snapshot: input.snapshot,
+    glusterVolumeOptions: input.glusterVolumeOptions,
+    arbiter: placementOptionsFrom(input.glusterVolumeOptions).arbiter,
+    state,
+  };
+}
+
 /** Where the volume would go, from the current topology, reserving nothing (also the dry run). */
 export async function planVolume(ctx: AppContext, input: VolumeCreateInput): Promise<VolumePlacement> {
   await checkClusters(ctx, input.clusters);
-  const options = placementOptionsFrom(input.glusterVolumeOptions);
   const snapshots = await loadClusterSnapshots(ctx.db, input.clusters.length > 0 ? input.clusters : undefined);
-  const result = placeVolume(
-    snapshots,
-    {
-      sizeGib: input.sizeGib,
-      durability: input.durability,
-      snapshotFactor: snapshotFactor(input.snapshot),
-      zoneChecking: options.zoneChecking ?? ctx.zoneChecking,
-      tagRules: options.tagRules,
-      arbiter: options.arbiter,
-      clusters: input.clusters,
-    },
-    ctx.limits,
-  );
+  const result = placeVolume(snapshots, placementRequestFor(ctx, input), ctx.limits);
   if (!result.ok) throw noSpace(`Failed to allocate new volume: ${result.failure.message}`, result.failure);
   return result.placement;
 }
@@ -102,22 +120,10 @@ export async function startVolumeCreate(
 ): Promise<StartResult> {
   const repeated = await existingCreate(ctx, input, initiator);
   if (repeated) return repeated;
-  const options = placementOptionsFrom(input.glusterVolumeOptions);
   for (let attempt = 1; ; attempt += 1) {
     const placement = await planVolume(ctx, input);
-    const volumeId = newId();
-    const volume: Volume = {
-      id: volumeId,
-      clusterId: placement.clusterId,
-      name: input.name ?? `vol_${volumeId}`,
-      sizeGib: input.sizeGib,
-      durability: input.durability,
-      gid: input.gid,
-      snapshot: input.snapshot,
-      glusterVolumeOptions: input.glusterVolumeOptions,
-      arbiter: options.arbiter,
-      state: 'pending',
-    };
+    const volume = volumeRecord(input, placement, 'pending');
+    const volumeId = volume.id;
     const bricks = bricksFrom(placement, volumeId);
     const opId = newId();
     try {
