@@ -10,6 +10,7 @@
  */
 import { applyPlacement, placeVolume, type ClusterSnapshot, type PlacementLimits } from '../src/domain/placement';
 import { KIB_PER_GIB } from '../src/domain/units';
+import { prng } from './support/stats';
 
 const LIMITS: PlacementLimits = {
   brickMinSizeGib: 1,
@@ -23,18 +24,6 @@ const LIMITS: PlacementLimits = {
 /** Thin pool metadata is 0.5% of the pool (rounded up to extents), so a brick holds back at least 1.005x its size. */
 const MIN_RESERVATION_FACTOR = 1.005;
 
-/** xorshift32: a small seeded generator so every run places the same stream. */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 /** zones[z] lists the nodes of zone z+1, each as its device sizes in GiB. */
 function topology(id: string, zones: number[][][]): ClusterSnapshot {

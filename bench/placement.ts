@@ -17,6 +17,7 @@ import {
   type VolumePlacementRequest,
 } from '../src/domain/placement';
 import { KIB_PER_GIB } from '../src/domain/units';
+import { percentile, prng } from './support/stats';
 
 const LIMITS: PlacementLimits = {
   brickMinSizeGib: 1,
@@ -27,17 +28,6 @@ const LIMITS: PlacementLimits = {
   extentKib: 4096,
 };
 
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
-}
 
 const random = prng(42);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -80,9 +70,6 @@ function applyInPlace(cluster: ClusterSnapshot, placement: VolumePlacement): voi
   cluster.volumeCount++;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
 
 function report(name: string, samples: number[]): void {
   const sorted = [...samples].sort((a, b) => a - b);
