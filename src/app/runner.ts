@@ -5,6 +5,7 @@ import {
   findOperation,
   pruneFinished,
   renewLeases,
+  takePending,
   updateOperation,
   type OperationRecord,
 } from '../db/repositories/operations';
@@ -142,6 +143,9 @@ export class OperationRunner {
   private async drive(opId: string, mode: 'fresh' | 'recover'): Promise<void> {
     const release = await this.slots.acquire();
     try {
+      if (mode === 'fresh' && !(await takePending(this.ctx.db, opId, this.ctx.instanceId, this.ctx.leaseSeconds))) {
+        return; // already running (or finished): another submit of the same operation got it first
+      }
       const op = await findOperation(this.ctx.db, opId);
       if (!op) return;
       const handler = this.handler(op);
@@ -160,7 +164,7 @@ export class OperationRunner {
 
   private async forward(handler: OperationHandler, op: OperationRecord): Promise<void> {
     const log = this.ctx.log.child({ op: op.id, kind: op.kind });
-    await updateOperation(this.ctx.db, op.id, { state: 'running', phase: 'exec' });
+    if (op.phase !== 'exec') await updateOperation(this.ctx.db, op.id, { state: 'running', phase: 'exec' });
     const started = Date.now();
     try {
       await handler.exec(this.ctx, op);

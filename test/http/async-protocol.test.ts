@@ -69,3 +69,20 @@ test('no space is answered at once, before any remote work', async () => {
   expect(r.text).toMatch(/^Failed to allocate new volume: No space/);
   expect(server.mock.callCount).toBe(calls);
 });
+
+test('a DELETE repeated while the first still runs gets the same queue entry', async () => {
+  const vol = await server.admin.volumeCreate({ size: 1 });
+  server.mock.latencyMs = 100;
+  try {
+    const first = await server.admin.raw('DELETE', `/volumes/${vol.id}`);
+    const again = await server.admin.raw('DELETE', `/volumes/${vol.id}`);
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.headers.get('Location')).toBe(first.headers.get('Location'));
+    const done = await poll(first.headers.get('Location')!);
+    expect(done.text).toBe('');
+    expect(done.status).toBe(204);
+  } finally {
+    server.mock.latencyMs = 0;
+  }
+});

@@ -29,6 +29,9 @@ test('a retry while the first is still running gets the same queue entry', async
     expect(b.status).toBe(202);
     expect(b.headers.get('Location')).toBe(a.headers.get('Location'));
     await server.container.runner.idle();
+    // the operation ran once, not once per request that was handed its queue entry
+    const creates = server.mock.calls.filter((c) => c.step === 'volumeCreate' && c.detail === 'pvc_claim2');
+    expect(creates).toHaveLength(1);
   } finally {
     server.mock.latencyMs = 0;
   }

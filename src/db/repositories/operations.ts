@@ -140,6 +140,26 @@ export async function updateOperation(
   await db('operations').where({ id }).update(row);
 }
 
+/**
+ * Moves a recorded operation from pending to running for this owner, if nobody has yet. An operation can be
+ * handed to a runner more than once (a retried request gets the queue entry of the one still in flight, on
+ * this replica or another): only the first to take it runs it.
+ */
+export async function takePending(db: Knex, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
+  // returning(): knex-pglite does not turn an update's result into a row count
+  const taken = await db('operations')
+    .where({ id, state: 'pending' })
+    .update({
+      state: 'running',
+      phase: 'exec',
+      owner,
+      lease_expires_at: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]),
+      updated_at: db.fn.now(),
+    })
+    .returning('id');
+  return taken.length === 1;
+}
+
 /** Extends the leases of every operation this process owns. */
 export async function renewLeases(db: Knex, owner: string, leaseSeconds: number): Promise<number> {
   return db('operations')
