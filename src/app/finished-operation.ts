@@ -12,7 +12,7 @@ export async function recordFinished(
   db: Knex,
   kind: string,
   initiator: Initiator,
-  targetId: string,
+  targetId: string | null,
   resultPath: string | null = null,
 ): Promise<{ opId: string }> {
   const opId = newId();

@@ -17,17 +17,19 @@ import type { OperationHandler } from './handler';
 export const VOLUME_DELETE = 'volume_delete';
 
 /**
- * Build phase: mark the volume deleting and record the operation. A volume already being deleted returns
- * the operation doing it (a retried DELETE), or, when an earlier delete failed part way, starts it again.
+ * Build phase: mark the volume deleting and record the operation. A DELETE of a volume already being deleted
+ * gets the operation doing it (a retried request, or a delete past the point of no return that the cleaner is
+ * finishing); a delete that failed before that point left the volume online, so it starts afresh.
  */
 export async function startVolumeDelete(ctx: AppContext, volumeId: string, initiator: Initiator): Promise<{ opId: string }> {
-  const opId = newId();
+  let opId = newId();
   await ctx.db.transaction(async (trx: Knex.Transaction) => {
     const volume = await findVolume(trx, volumeId, true);
     if (!volume) throw notFound();
     const active = await findActiveOperationFor(trx, volumeId);
     if (active?.kind === VOLUME_DELETE) {
-      throw Object.assign(new Error('already deleting'), { existingOp: active.id });
+      opId = active.id;
+      return;
     }
     if (active || volume.state === 'pending') throw conflict(`Volume ${volumeId} is busy with another operation`);
     await updateVolume(trx, volumeId, { state: 'deleting' });
@@ -40,12 +42,8 @@ export async function startVolumeDelete(ctx: AppContext, volumeId: string, initi
       owner: ctx.instanceId,
       leaseSeconds: ctx.leaseSeconds,
     });
-  }).catch((err: Error & { existingOp?: string }) => {
-    if (err.existingOp) return;
-    throw err;
   });
-  const active = await findActiveOperationFor(ctx.db, volumeId);
-  return { opId: active?.kind === VOLUME_DELETE ? active.id : opId };
+  return { opId };
 }
 
 export const volumeDeleteHandler: OperationHandler = {

@@ -94,7 +94,7 @@ export function systemRoutes(r: Router, s: HttpServices, metrics: Metrics): void
   // Takes over abandoned operations now instead of at the next scan.
   r.post('/operations/pending/cleanup', async (ctx) => {
     await s.runner.recoverAbandoned();
-    const { opId } = await recordFinished(s.app, s.app.db, 'cleanup', callerOf(ctx).role, s.app.instanceId.slice(0, 32));
+    const { opId } = await recordFinished(s.app, s.app.db, 'cleanup', callerOf(ctx).role, null);
     sendAccepted(ctx, opId);
   });
 
