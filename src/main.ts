@@ -1,5 +1,7 @@
 import { ConfigError, loadConfig } from './config/load';
 import { createContainer } from './container';
+import { OfflineUsageError, runOfflineImport } from './offline-import';
+import { DomainError } from './domain/errors';
 
 function configPath(argv: string[]): string | undefined {
   for (let i = 0; i < argv.length; i += 1) {
@@ -11,7 +13,13 @@ function configPath(argv: string[]): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(configPath(process.argv.slice(2)));
+  const argv = process.argv.slice(2);
+  const config = loadConfig(configPath(argv));
+  // Offline form: `main.js db import --heketi <file>` imports into a database no server is using, then exits.
+  if (argv[0] === 'db' && argv[1] === 'import') {
+    await runOfflineImport(config, argv, process.stdout);
+    process.exit(0);
+  }
   const container = await createContainer(config);
   const port = await container.listen();
   container.log.info(
@@ -36,6 +44,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`brickyard: ${err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err)}\n`);
+  const known = err instanceof ConfigError || err instanceof DomainError || err instanceof OfflineUsageError;
+  process.stderr.write(`brickyard: ${known ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

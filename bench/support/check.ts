@@ -52,7 +52,7 @@ export async function checkAccounting(
   baseline: DeviceBaseline,
 ): Promise<AccountingReport> {
   const problems: string[] = [];
-  const [dump, check] = await Promise.all([client.dbDump(), client.dbCheck()]);
+  const [dump, check] = await Promise.all([client.dbDump('brickyard'), client.dbCheck()]);
   problems.push(...(check.problems as string[]).map((p) => `db check: ${p}`));
   const bricks = Object.values(dump.brickentries) as Array<{ deviceId: string; reservedKib: number }>;
   const reserved = new Map<string, { kib: number; count: number }>();

@@ -3,7 +3,7 @@ import type { Brick, Cluster, Device, StorageNode, Volume } from '../domain/mode
 import { listBricksOfDevices, listBricksOfVolume } from '../db/repositories/bricks';
 import { findCluster } from '../db/repositories/clusters';
 import { findDevice, listDevices } from '../db/repositories/devices';
-import { findNode, listNodes } from '../db/repositories/nodes';
+import { findNode, listNodes, type NodeRecord } from '../db/repositories/nodes';
 import { findVolume, listVolumeIds } from '../db/repositories/volumes';
 
 /**
@@ -67,8 +67,24 @@ export async function volumeView(db: Knex, id: string): Promise<VolumeView | und
   const volume = await findVolume(db, id);
   if (!volume || volume.state === 'pending') return undefined;
   const [bricks, nodes] = await Promise.all([listBricksOfVolume(db, id), listNodes(db, { clusterId: volume.clusterId })]);
-  const usable = nodes.filter((n) => n.lifecycle !== 'pending');
+  return { volume, bricks, hosts: mountHosts(volume, bricks, nodes) };
+}
+
+/** Storage hostnames a client mounts the volume from: the nodes holding its bricks first, then the cluster's. */
+export function mountHosts(volume: Volume, bricks: Brick[], clusterNodes: NodeRecord[]): string[] {
+  const usable = clusterNodes.filter((n) => n.lifecycle !== 'pending' && n.clusterId === volume.clusterId);
   const brickNodeIds = new Set(bricks.map((b) => b.nodeId));
   const ordered = [...usable.filter((n) => brickNodeIds.has(n.id)), ...usable.filter((n) => !brickNodeIds.has(n.id))];
-  return { volume, bricks, hosts: [...new Set(ordered.map((n) => n.storageHostnames[0]!))] };
+  const computed = [...new Set(ordered.map((n) => n.storageHostnames[0]!))];
+  return volume.mountHosts ? keepRecordedOrder(volume.mountHosts, computed) : computed;
+}
+
+/**
+ * An imported volume answers the host list Heketi recorded for it, in Heketi's order (clients compare it),
+ * less hosts no longer in the cluster, plus hosts added since.
+ */
+function keepRecordedOrder(recorded: string[], current: string[]): string[] {
+  const now = new Set(current);
+  const kept = recorded.filter((h) => now.has(h));
+  return [...kept, ...current.filter((h) => !kept.includes(h))];
 }

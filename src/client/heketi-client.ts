@@ -32,6 +32,11 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
+/** A request body that is already JSON text (a file read from disk), sent as it is. */
+export class JsonText {
+  constructor(readonly text: string) {}
+}
+
 export interface RawResponse {
   status: number;
   headers: Headers;
@@ -81,7 +86,7 @@ export class HeketiClient {
         res = await fetch(this.server + path, {
           method,
           headers,
-          body: body === undefined ? undefined : JSON.stringify(body),
+          body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
           redirect: 'manual',
           signal: AbortSignal.timeout(this.timeoutMs),
         });
@@ -226,8 +231,14 @@ export class HeketiClient {
   }
 
   // system
-  dbDump() {
-    return this.json('GET', '/db/dump');
+  /** Heketi's document (as heketi-cli db dump shows it); 'brickyard': Brickyard's own records. */
+  dbDump(format: 'heketi' | 'brickyard' = 'heketi') {
+    return this.json('GET', format === 'brickyard' ? '/db/dump?format=brickyard' : '/db/dump');
+  }
+  /** Imports a Heketi database export (its file text). */
+  dbImport(text: string, options: { merge?: boolean; verify?: boolean } = {}) {
+    const query = [options.merge ? 'merge=true' : '', options.verify ? 'verify=true' : ''].filter((q) => q).join('&');
+    return this.json('POST', `/db/import${query ? `?${query}` : ''}`, new JsonText(text));
   }
   dbCheck() {
     return this.json('GET', '/db/check');

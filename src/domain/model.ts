@@ -70,6 +70,8 @@ export interface Volume {
   glusterVolumeOptions: string[];
   arbiter: boolean;
   state: LifecycleState;
+  /** The mount host list Heketi recorded (imported volumes); absent: computed from the cluster's nodes. */
+  mountHosts?: string[] | null;
 }
 
 export const BRICK_MOUNT_ROOT = '/var/lib/heketi/mounts';

@@ -20,6 +20,7 @@ import type { CommandResult, Transport } from './transport';
 import {
   ExecutorError,
   type BrickAddress,
+  type BrickCheck,
   type BrickSpec,
   type DeviceReport,
   type DeviceSpec,
@@ -285,6 +286,16 @@ export class CommandExecutor implements StorageExecutor {
     const rmdir = await this.run(host, 'rmdir', fs.removeDirectory(mountPoint), { idempotent: true });
     if (rmdir.exitCode !== 0) this.warn(`could not remove ${mountPoint} on ${host}`, { host, error: nodeWords('rmdir', rmdir) });
     return { poolRemoved };
+  }
+
+  async brickCheck(host: string, brick: BrickSpec): Promise<BrickCheck> {
+    checkHostname(host);
+    const lv = await this.brickLvExists(host, brick);
+    const pool = await this.run(host, 'thin pool', lvm.thinCount(this.settings, brick.deviceId, brick.id), { idempotent: true });
+    if (pool.exitCode !== 0 && !saysLvMissing(pool.stderr)) throw new ExecutorError(host, 'thin pool', nodeWords('thin pool', pool));
+    const mounted = await this.run(host, 'mountpoint', fs.brickMounted(brick.deviceId, brick.id), { idempotent: true });
+    const fstab = await this.run(host, 'fstab', fs.fstabHasBrick(this.settings, brick.deviceId, brick.id), { idempotent: true });
+    return { lv, thinPool: pool.exitCode === 0, mounted: mounted.exitCode === 0, fstab: fstab.exitCode === 0 };
   }
 
   // ---- volumes ------------------------------------------------------------------------------------

@@ -40,6 +40,14 @@ export interface BrickSpec {
   arbiter: boolean;
 }
 
+/** What of a brick is on its node (the import's verify pass). */
+export interface BrickCheck {
+  lv: boolean;
+  thinPool: boolean;
+  mounted: boolean;
+  fstab: boolean;
+}
+
 /** A brick as gluster sees it: storage host and brick directory. */
 export interface BrickAddress {
   host: string;
@@ -88,6 +96,8 @@ export interface StorageExecutor {
   brickCreate(host: string, brick: BrickSpec): Promise<void>;
   /** umount, fstab line, LV, pool when empty, directory. Tolerates each piece being gone already. */
   brickDestroy(host: string, brick: BrickSpec): Promise<{ poolRemoved: boolean }>;
+  /** Looks, changing nothing: the brick's thin LV, its thin pool, its mount and its fstab line. */
+  brickCheck(host: string, brick: BrickSpec): Promise<BrickCheck>;
 
   /** gluster volume create (first set, then add-brick for the rest), options, start. */
   volumeCreate(host: string, volume: GlusterVolumeSpec): Promise<void>;

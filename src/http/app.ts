@@ -8,6 +8,7 @@ import type { Metrics } from './metrics';
 import { sendText } from './respond';
 import { checkId } from './routes/params';
 import { clusterRoutes } from './routes/clusters';
+import { dbRoutes } from './routes/db';
 import { deviceRoutes } from './routes/devices';
 import { nodeRoutes } from './routes/nodes';
 import { queueRoutes } from './routes/queue';
@@ -56,6 +57,7 @@ export function createHttpApp(s: HttpServices, config: Config, metrics: Metrics,
   volumeRoutes(router, s);
   queueRoutes(router, s);
   systemRoutes(router, s, metrics);
+  dbRoutes(router, s);
 
   app.use(accessLog(log, metrics));
   app.use(errorMiddleware(log));

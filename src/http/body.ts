@@ -5,15 +5,20 @@ import { DomainError } from '../domain/errors';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-async function readRaw(ctx: Context): Promise<string> {
+async function readRaw(ctx: Context, maxBytes = MAX_BODY_BYTES): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of ctx.req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'request body too large');
+    if (size > maxBytes) throw new HttpError(413, 'request body too large');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The raw body text (a document the caller parses itself), up to maxBytes (413 beyond). */
+export function readText(ctx: Context, maxBytes: number): Promise<string> {
+  return readRaw(ctx, maxBytes);
 }
 
 /** Reads the JSON body: 422 when it does not parse, `{}` when empty and `optional`. */

@@ -30,7 +30,7 @@ describe.each(['postgres', 'pglite'] as const)('parallel creates on %s', (db) =>
     expect(refused.length).toBeGreaterThan(0);
     for (const r of refused) expect(String(r.reason.message)).toMatch(/No space/);
 
-    const dump = await server.admin.dbDump();
+    const dump = await server.admin.dbDump('brickyard');
     const bricks = Object.values(dump.brickentries) as Array<{ deviceId: string; reservedKib: number }>;
     for (const id of deviceIds) {
       const d = dump.deviceentries[id];

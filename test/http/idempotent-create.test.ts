@@ -47,9 +47,9 @@ test('parallel identical creates make exactly one volume', async () => {
 });
 
 test('a different request under the same name is a conflict and changes nothing', async () => {
-  const before = await server.admin.dbDump();
+  const before = await server.admin.dbDump('brickyard');
   const r = await server.admin.raw('POST', '/volumes', { ...request, size: 3 });
   expect(r.status).toBe(409);
   expect(r.text).toMatch(/^Volume name pvc_claim1 is already in use by volume [0-9a-f]{32}\n$/);
-  expect(await server.admin.dbDump()).toEqual(before);
+  expect(await server.admin.dbDump('brickyard')).toEqual(before);
 });

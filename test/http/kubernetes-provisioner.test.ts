@@ -29,7 +29,7 @@ test('provision, build endpoints, expand, delete', async () => {
   const volume = await k8s.volumeCreate(request);
   expect(volume).toMatchObject({ name: request.name, size: 5, cluster: clusterId, gid: 2001, snapshot: { enable: true, factor: 1.5 } });
   // Thin pools are 1.5x the bricks (snapshots)
-  const dump = await server.admin.dbDump();
+  const dump = await server.admin.dbDump('brickyard');
   for (const b of volume.bricks) {
     const record = dump.brickentries[b.id];
     expect(record.tpSizeKib).toBeGreaterThanOrEqual(Math.ceil(record.sizeKib * 1.5));

@@ -32,9 +32,9 @@ async function topology(zones: number[][]) {
 test('the dry run reserves nothing and the real create lands exactly where it said', async () => {
   const { clusterId } = await topology([[100, 200], [150, 100], [300, 120]]);
   const request = { size: 30, durability: { type: 'replicate', replicate: { replica: 3 } } };
-  const before = await server.admin.dbDump();
+  const before = await server.admin.dbDump('brickyard');
   const plan = await server.admin.volumePlan(request);
-  expect(await server.admin.dbDump()).toEqual(before);
+  expect(await server.admin.dbDump('brickyard')).toEqual(before);
   expect(plan.cluster).toBe(clusterId);
   expect(plan.sets).toHaveLength(1);
   expect(new Set(plan.sets[0].map((b: { zone: number }) => b.zone)).size).toBe(3);
@@ -77,13 +77,13 @@ test('strict zone checking names the rule and the zones; best-effort per volume 
 
 test('no space explains per zone, and allocates nothing', async () => {
   await topology([[10], [10], [10]]);
-  const before = await server.admin.dbDump();
+  const before = await server.admin.dbDump('brickyard');
   const r = await server.admin.raw('POST', '/volumes', { size: 20, durability: { type: 'replicate', replicate: { replica: 3 } } });
   expect(r.status).toBe(500);
   expect(r.text).toMatch(/^Failed to allocate new volume: No space/);
   expect(r.text).toMatch(/zone 1: .*free, largest device .*free/);
   expect(r.text).toMatch(/zone 3:/);
-  expect(await server.admin.dbDump()).toEqual(before);
+  expect(await server.admin.dbDump('brickyard')).toEqual(before);
 });
 
 test('offline devices and nodes are never used', async () => {

@@ -29,7 +29,7 @@ test('operations summary, pending list and db dump', async () => {
   const ops = await server.admin.operations();
   expect(ops).toEqual({ total: 0, in_flight: 0, stale: 0, failed: 0, new: 0 });
   expect((await server.admin.json('GET', '/operations/pending')).pendingoperations).toEqual([]);
-  const dump = await server.admin.dbDump();
+  const dump = await server.admin.dbDump('brickyard');
   expect(Object.keys(dump).sort()).toEqual(['brickentries', 'clusterentries', 'deviceentries', 'nodeentries', 'pendingoperations', 'volumeentries']);
   expect(Object.keys(dump.nodeentries)).toHaveLength(3);
   const cleanup = await server.admin.raw('POST', '/operations/pending/cleanup');

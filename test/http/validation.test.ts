@@ -32,7 +32,7 @@ async function sendText(method: string, path: string, text: string) {
 }
 
 async function snapshot() {
-  return server.admin.dbDump();
+  return server.admin.dbDump('brickyard');
 }
 
 describe('unparsable bodies', () => {

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { describeImport } from '../../app/heketi-import/describe';
+import type { ImportReport } from '../../app/heketi-import';
 import type { CommandKit } from '../command-kit';
 import { CliError } from '../errors';
 import { plural } from '../format/units';
@@ -16,10 +19,41 @@ function isBrickyardReport(v: Record<string, unknown>): v is Record<string, unkn
 export function registerDb(program: Command, kit: CommandKit): void {
   const db = program.command('db').description('inspect the server database');
 
-  kit.act(kit.sub(db, 'dump', 'print every record as JSON'), async (ctx) => {
-    const dump = await ctx.client().dbDump();
-    ctx.print(ctx.json ? JSON.stringify(dump) : JSON.stringify(dump, null, 2));
-  });
+  kit.act(
+    kit
+      .sub(db, 'dump', "print every record as JSON, in Heketi's dump format")
+      .option('--native', "Brickyard's own records and field names instead of Heketi's"),
+    async (ctx, opts) => {
+      const dump = await ctx.client().dbDump(opts.native ? 'brickyard' : 'heketi');
+      ctx.print(ctx.json ? JSON.stringify(dump) : JSON.stringify(dump, null, 2));
+    },
+  );
+
+  kit.act(
+    kit
+      .sub(db, 'import', 'import a Heketi database (heketi db export, or a Heketi db dump)')
+      .option('--heketi <file>', 'the Heketi export file')
+      .option('--merge', 'import into a database that already has records (refused on any id, name or hostname clash)')
+      .option('--verify', "first check every brick on its node (LV, thin pool, mount, fstab line); any difference refuses")
+      .addHelpText(
+        'after',
+        '\nThe whole file is checked before anything is written, and written in one transaction. Ids and the names\n' +
+          'on the nodes (vg_<device>, tp_<brick>, brick_<brick>, brick paths) stay as Heketi made them.\n' +
+          'Running the same file again changes nothing.\n\nExample:\n  $ brickyard db import --heketi heketi-export.json --verify',
+      ),
+    async (ctx, opts) => {
+      const path = opts.heketi as string | undefined;
+      if (!path) throw new CliError('Missing the export file: use --heketi=<file>');
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        throw new CliError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      }
+      const report = (await ctx.client().dbImport(text, { merge: opts.merge === true, verify: opts.verify === true })) as ImportReport;
+      ctx.show(report, describeImport);
+    },
+  );
 
   kit.act(kit.sub(db, 'check', 'cross-check the records; exits 255 when problems are found'), async (ctx) => {
     const report = await ctx.client().dbCheck();

@@ -13,6 +13,7 @@ interface VolumeRow {
   options: string[];
   arbiter: boolean;
   state: LifecycleState;
+  mount_hosts: string[] | null;
 }
 
 const toVolume = (r: VolumeRow): Volume => ({
@@ -26,6 +27,7 @@ const toVolume = (r: VolumeRow): Volume => ({
   glusterVolumeOptions: r.options ?? [],
   arbiter: r.arbiter,
   state: r.state,
+  mountHosts: r.mount_hosts ?? null,
 });
 
 /** Records the volume and counts it in its cluster; returns the cluster's new volume count. */
@@ -41,6 +43,7 @@ export async function insertVolume(db: Knex, v: Volume): Promise<number> {
     options: JSON.stringify(v.glusterVolumeOptions),
     arbiter: v.arbiter,
     state: v.state,
+    mount_hosts: v.mountHosts ? JSON.stringify(v.mountHosts) : null,
   });
   const [row] = await db('clusters')
     .where({ id: v.clusterId })

@@ -102,6 +102,18 @@ export function mountBrick(s: FsSettings, deviceId: string, brickId: string): st
   return `mountpoint -q ${shellQuote(dir)} || ${shellCommand('mount', '-o', s.mountopts, brickDevNode(deviceId, brickId), dir)}`;
 }
 
+/** Exit 0 when a filesystem is mounted on the brick's mount point. */
+export function brickMounted(deviceId: string, brickId: string): string {
+  return shellCommand('mountpoint', '-q', brickMountPoint(deviceId, brickId));
+}
+
+/** Exit 0 when a (not commented) fstab line mounts the brick's LV on its mount point. */
+export function fstabHasBrick(s: FsSettings, deviceId: string, brickId: string): string {
+  const dev = shellQuote(brickDevNode(deviceId, brickId));
+  const dir = shellQuote(brickMountPoint(deviceId, brickId));
+  return `awk -v v=${dev} -v d=${dir} '$1 !~ /^#/ && $1 == v && $2 == d { found = 1 } END { exit !found }' ${shellQuote(s.fstab)}`;
+}
+
 /** Unmounts the brick's filesystem; not mounted counts as done. */
 export function unmountBrick(deviceId: string, brickId: string): string {
   const dir = shellQuote(brickMountPoint(deviceId, brickId));

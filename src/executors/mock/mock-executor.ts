@@ -5,6 +5,7 @@ import { brickPath, vgName } from '../../domain/model';
 import {
   ExecutorError,
   type BrickAddress,
+  type BrickCheck,
   type BrickSpec,
   type DeviceReport,
   type DeviceSpec,
@@ -295,6 +296,12 @@ export class MockExecutor implements StorageExecutor {
       }
     }
     return { poolRemoved: true };
+  }
+
+  async brickCheck(host: string, brick: BrickSpec): Promise<BrickCheck> {
+    const node = await this.enter('brickCheck', host, brick.id);
+    const there = node.bricks.get(brick.id)?.deviceId === brick.deviceId;
+    return { lv: there, thinPool: there, mounted: there, fstab: there };
   }
 
   private requireBricks(bricks: BrickAddress[], step: string, host: string): void {

@@ -1,12 +1,7 @@
 import Router from '@koa/router';
 import { checkDatabase } from '../../app/db-check';
 import { recordFinished } from '../../app/finished-operation';
-import { listAllBricks } from '../../db/repositories/bricks';
-import { listClusters } from '../../db/repositories/clusters';
-import { listDevices } from '../../db/repositories/devices';
-import { listNodes } from '../../db/repositories/nodes';
 import { countOperations, findOperation, listOperations, type OperationRecord } from '../../db/repositories/operations';
-import { listVolumes } from '../../db/repositories/volumes';
 import { callerOf } from '../auth';
 import { readBody } from '../body';
 import type { Metrics } from '../metrics';
@@ -15,7 +10,7 @@ import { adminStateSchema } from '../schemas';
 import type { HttpServices } from '../services';
 import { notFoundText } from './params';
 
-function presentOperation(op: OperationRecord) {
+export function presentOperation(op: OperationRecord) {
   return {
     id: op.id,
     kind: op.kind,
@@ -42,26 +37,6 @@ export function systemRoutes(r: Router, s: HttpServices, metrics: Metrics): void
   r.get('/metrics', async (ctx) => {
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.render();
-  });
-
-  r.get('/db/dump', async (ctx) => {
-    const [clusters, nodes, devices, volumes, bricks, pending] = await Promise.all([
-      listClusters(s.app.db),
-      listNodes(s.app.db),
-      listDevices(s.app.db),
-      listVolumes(s.app.db),
-      listAllBricks(s.app.db),
-      listOperations(s.app.db, { states: ['pending', 'running'] }),
-    ]);
-    const byId = <T extends { id: string }>(items: T[]) => Object.fromEntries(items.map((i) => [i.id, i]));
-    sendJson(ctx, 200, {
-      clusterentries: byId(clusters),
-      nodeentries: byId(nodes),
-      deviceentries: byId(devices),
-      volumeentries: byId(volumes),
-      brickentries: byId(bricks),
-      pendingoperations: byId(pending.map(presentOperation)),
-    });
   });
 
   r.get('/db/check', async (ctx) => {
