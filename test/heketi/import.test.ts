@@ -12,6 +12,9 @@ import { startTestServer, type TestServer } from '../support/server';
  */
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+// Several servers and whole volume lifecycles per test, on a machine that may be busy.
+jest.setTimeout(300_000);
+
 const ref = referenceExport();
 const volumeIds = Object.keys(ref.volumeentries);
 const byName = (name: string) => Object.values(ref.volumeentries).find((v) => v.Info.name === name)!;
@@ -236,10 +239,12 @@ describe('round trip, bad files, verify (PGlite)', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    [a, b] = await Promise.all([startTestServer(), startTestServer()]);
+    a = await startTestServer();
+    b = await startTestServer();
   });
   afterAll(async () => {
-    await Promise.all([a.close(), b.close()]);
+    await a?.close();
+    await b?.close();
   });
 
   test('bad files are refused naming the entry and field, and nothing is written', async () => {
