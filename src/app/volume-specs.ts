@@ -15,6 +15,7 @@ export function brickSpec(brick: Brick, volume: Pick<Volume, 'gid'>): BrickSpec 
     poolMetadataKib: brick.poolMetadataKib,
     gid: volume.gid,
     arbiter: brick.arbiter,
+    ...(brick.thinPool ? { thinPool: brick.thinPool } : {}),
   };
 }
 

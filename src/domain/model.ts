@@ -52,6 +52,8 @@ export interface Brick {
   reservedKib: number;
   arbiter: boolean;
   state: LifecycleState;
+  /** The thin pool Heketi recorded when it is not tp_<brick id> (imported bricks); absent: tp_<brick id>. */
+  thinPool?: string | null;
 }
 
 export interface SnapshotSettings {

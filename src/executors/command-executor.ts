@@ -273,12 +273,12 @@ export class CommandExecutor implements StorageExecutor {
     if (lv.exitCode !== 0 && !saysLvMissing(lv.stderr)) throw new ExecutorError(host, 'lvremove', nodeWords('lvremove', lv));
 
     let poolRemoved = false;
-    const count = await this.run(host, 'thin pool', lvm.thinCount(this.settings, brick.deviceId, brick.id), { idempotent: true });
+    const count = await this.run(host, 'thin pool', lvm.thinCount(this.settings, brick.deviceId, brick.id, brick.thinPool), { idempotent: true });
     if (count.exitCode !== 0) {
       if (!saysLvMissing(count.stderr)) throw new ExecutorError(host, 'thin pool', nodeWords('thin pool', count));
       poolRemoved = true; // a pool that is not there holds no space
     } else if (parseThinCount(count.stdout) === 0) {
-      const pool = await this.run(host, 'thin pool', lvm.thinPoolRemove(this.settings, brick.deviceId, brick.id), { idempotent: true });
+      const pool = await this.run(host, 'thin pool', lvm.thinPoolRemove(this.settings, brick.deviceId, brick.id, brick.thinPool), { idempotent: true });
       if (pool.exitCode !== 0 && !saysLvMissing(pool.stderr)) throw new ExecutorError(host, 'thin pool', nodeWords('thin pool', pool));
       poolRemoved = true;
     }
@@ -291,7 +291,7 @@ export class CommandExecutor implements StorageExecutor {
   async brickCheck(host: string, brick: BrickSpec): Promise<BrickCheck> {
     checkHostname(host);
     const lv = await this.brickLvExists(host, brick);
-    const pool = await this.run(host, 'thin pool', lvm.thinCount(this.settings, brick.deviceId, brick.id), { idempotent: true });
+    const pool = await this.run(host, 'thin pool', lvm.thinCount(this.settings, brick.deviceId, brick.id, brick.thinPool), { idempotent: true });
     if (pool.exitCode !== 0 && !saysLvMissing(pool.stderr)) throw new ExecutorError(host, 'thin pool', nodeWords('thin pool', pool));
     const mounted = await this.run(host, 'mountpoint', fs.brickMounted(brick.deviceId, brick.id), { idempotent: true });
     const fstab = await this.run(host, 'fstab', fs.fstabHasBrick(this.settings, brick.deviceId, brick.id), { idempotent: true });

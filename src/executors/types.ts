@@ -38,6 +38,8 @@ export interface BrickSpec {
   /** Group owner of the brick directory (0: none). */
   gid: number;
   arbiter: boolean;
+  /** The brick's thin pool when it is not tp_<brick id> (imported from Heketi, which recorded it per brick). */
+  thinPool?: string;
 }
 
 /** What of a brick is on its node (the import's verify pass). */

@@ -42,6 +42,8 @@ const deviceIds = nodes.map(() => id());
 /** Drift planted in the export on node3's device, as Heketi's books sometimes have it. */
 const DRIFT_KIB = 40 * 4096;
 let doc: HeketiDocument;
+/** The thin pool of heketi-dist's brick: not tp_<its brick id>, as in six bricks of the reference export. */
+const OTHER_POOL = `tp_${id()}`;
 let exportFile = '';
 
 interface HeketiVolume {
@@ -94,7 +96,7 @@ async function heketiDeviceAdd(n: LabNode, dev: string) {
 }
 
 /** Heketi's brick create (heketi-commands.md "Brick create"), one pool per brick. */
-async function heketiBrickCreate(n: LabNode, dev: string, brick: string, sizeKib: number, gid: number) {
+async function heketiBrickCreate(n: LabNode, dev: string, brick: string, sizeKib: number, gid: number, pool = `tp_${brick}`) {
   const { tpSizeKib, poolMetadataKib } = thinPoolSizes(sizeKib, 1);
   const dir = mountDir(dev, brick);
   await mustOnNode(
@@ -102,7 +104,7 @@ async function heketiBrickCreate(n: LabNode, dev: string, brick: string, sizeKib
     [
       'set -e',
       `mkdir -p ${dir}`,
-      `lvm lvcreate -qq --autobackup=n --poolmetadatasize ${poolMetadataKib}K --chunksize 256K --size ${tpSizeKib}K --thin vg_${dev}/tp_${brick} --virtualsize ${sizeKib}K --name brick_${brick}`,
+      `lvm lvcreate -qq --autobackup=n --poolmetadatasize ${poolMetadataKib}K --chunksize 256K --size ${tpSizeKib}K --thin vg_${dev}/${pool} --virtualsize ${sizeKib}K --name brick_${brick}`,
       `mkfs.xfs -i size=512 -n size=8192 ${devNode(dev, brick)} >/dev/null`,
       `echo "${devNode(dev, brick)} ${dir} xfs rw,inode64,noatime,nouuid 1 2" >> /etc/fstab`,
       `mount -o rw,inode64,noatime,nouuid ${devNode(dev, brick)} ${dir}`,
@@ -173,7 +175,9 @@ test("the nodes get what Heketi makes, with Heketi's commands and names, and a m
     for (const v of volumes) {
       for (const [k, at] of v.on.entries()) {
         const sizeKib = v.sizeGib * GIB_KIB;
-        const sizes = await heketiBrickCreate(nodes[at]!, deviceIds[at]!, v.bricks[k]!, sizeKib, v.gid);
+        // Heketi records each brick's pool; some in the reference export carry another id than their brick's
+        const pool = v.name === 'heketi-dist' ? OTHER_POOL : `tp_${v.bricks[k]}`;
+        const sizes = await heketiBrickCreate(nodes[at]!, deviceIds[at]!, v.bricks[k]!, sizeKib, v.gid, pool);
         brickEntries[v.bricks[k]!] = {
           Info: {
             id: v.bricks[k]!,
@@ -186,7 +190,7 @@ test("the nodes get what Heketi makes, with Heketi's commands and names, and a m
           TpSize: sizes.tpSizeKib,
           PoolMetadataSize: sizes.poolMetadataKib,
           Pending: { Id: '' },
-          LvmThinPool: `tp_${v.bricks[k]}`,
+          LvmThinPool: pool,
           LvmLv: '',
           SubType: 1,
         };

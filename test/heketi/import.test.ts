@@ -329,10 +329,10 @@ describe('round trip, bad files, verify (PGlite)', () => {
     await expectRefused(
       c,
       mutate((d) => {
-        d.deviceentries[Object.keys(d.deviceentries)[0]!]!.Info.storage.total = 1024;
+        d.deviceentries[Object.keys(d.deviceentries)[0]!]!.Info.storage.total = 4096;
       }),
       400,
-      /deviceentries\.[0-9a-f]{32}\.Info\.storage\.total: its bricks hold \d+ KiB, more than the device's 1024 KiB/,
+      /deviceentries\.[0-9a-f]{32}\.Info\.storage\.total: its bricks hold \d+ KiB, more than the device's 4096 KiB/,
     );
     await expectEmpty(b);
   });

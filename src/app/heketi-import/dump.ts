@@ -71,7 +71,7 @@ function brickEntry(b: Brick, pendingId: string): HeketiBrickEntry {
     TpSize: b.tpSizeKib,
     PoolMetadataSize: b.poolMetadataKib,
     Pending: { Id: pendingId },
-    LvmThinPool: thinPoolName(b.id),
+    LvmThinPool: b.thinPool ?? thinPoolName(b.id),
     LvmLv: '',
     SubType: b.arbiter ? BRICK_SUBTYPE_ARBITER : BRICK_SUBTYPE_NORMAL,
   };

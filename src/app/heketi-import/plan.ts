@@ -1,5 +1,5 @@
 import { setWidth, type Durability } from '../../domain/durability';
-import type { Brick, Cluster, DeviceState, NodeState, StorageNode, Volume } from '../../domain/model';
+import { thinPoolName, type Brick, type Cluster, type DeviceState, type NodeState, type StorageNode, type Volume } from '../../domain/model';
 import { ARBITER_OPTION } from '../../domain/placement/options';
 import { metadataSpareKib } from '../../domain/thin-pool';
 import { BRICK_SUBTYPE_ARBITER, type HeketiDocument, type HeketiVolumeEntry } from './document';
@@ -140,6 +140,8 @@ export function planImport(doc: HeketiDocument): ImportPlan {
         reservedKib: b.TpSize + b.PoolMetadataSize,
         arbiter: arbiterIds.has(b.Info.id),
         state: 'online',
+        // Heketi's own pool name for the brick unless it recorded another
+        thinPool: b.LvmThinPool && b.LvmThinPool !== thinPoolName(b.Info.id) ? b.LvmThinPool : null,
       });
     }
   }

@@ -1,6 +1,6 @@
 import { isValidDisperse, MAX_REPLICA } from '../../domain/durability';
 import { isId } from '../../domain/ids';
-import { brickPath, brickLvName, thinPoolName } from '../../domain/model';
+import { brickPath, brickLvName } from '../../domain/model';
 import {
   devicePathProblem,
   glusterOptionProblem,
@@ -330,7 +330,7 @@ function checkBrick(r: Reader, id: string, b: HeketiBrickEntry, doc: HeketiDocum
   r.int(entry, 'PoolMetadataSize', w, 1, MAX_KIB);
   if (size && tp && tp < size && b.SubType !== BRICK_SUBTYPE_ARBITER) r.add(`${w}.TpSize`, `${tp} KiB is smaller than the brick (${size} KiB)`);
   const pool = r.str(entry, 'LvmThinPool', w, true);
-  if (pool !== '' && pool !== thinPoolName(id)) r.add(`${w}.LvmThinPool`, `${show(pool)} is not Heketi's thin pool name ${thinPoolName(id)}`);
+  if (pool !== '' && !/^tp_[0-9a-f]{32}$/.test(pool)) r.add(`${w}.LvmThinPool`, `${show(pool)} is not a Heketi thin pool name (tp_ and 32 hex characters)`);
   const lv = r.str(entry, 'LvmLv', w, true);
   if (lv !== '' && lv !== brickLvName(id)) r.add(`${w}.LvmLv`, `${show(lv)} is not Heketi's LV name ${brickLvName(id)}`);
   r.int(entry, 'SubType', w, 0, 2, true);
@@ -354,6 +354,11 @@ function checkUnique(r: Reader, doc: HeketiDocument): void {
         once(`${kind}:${String(h).toLowerCase()}`, `node ${id}`, `nodeentries.${id}.Info.hostnames.${kind}`, `hostname ${show(h)}`);
       }
     }
+  }
+  for (const [id, b] of Object.entries(doc.brickentries)) {
+    // one pool per brick, as Heketi makes them: a shared pool would be counted twice and removed too early
+    const pool = b.LvmThinPool || `tp_${id}`;
+    once(`pool:${b.Info.device}:${pool}`, `brick ${id}`, `brickentries.${id}.LvmThinPool`, `thin pool ${show(pool)}`);
   }
   for (const [id, d] of Object.entries(doc.deviceentries)) {
     once(`device:${d.NodeId}:${d.Info.name}`, `device ${id}`, `deviceentries.${id}.Info.name`, `device ${show(d.Info.name)} on node ${d.NodeId}`);

@@ -14,6 +14,7 @@ interface BrickRow {
   reserved_kib: number;
   arbiter: boolean;
   state: LifecycleState;
+  thin_pool: string | null;
 }
 
 const toBrick = (r: BrickRow): Brick => ({
@@ -29,6 +30,7 @@ const toBrick = (r: BrickRow): Brick => ({
   reservedKib: r.reserved_kib,
   arbiter: r.arbiter,
   state: r.state,
+  thinPool: r.thin_pool ?? null,
 });
 
 export async function insertBricks(db: Knex, bricks: Brick[]): Promise<void> {

@@ -165,6 +165,7 @@ export async function insertImported(trx: Knex.Transaction, rows: ImportRows): P
       reserved_kib: b.reservedKib,
       arbiter: b.arbiter,
       state: b.state,
+      thin_pool: b.thinPool ?? null,
     })),
   );
 }

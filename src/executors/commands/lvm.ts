@@ -31,8 +31,17 @@ export function brickLvPath(deviceId: string, brickId: string): string {
   return lvPath(deviceId, brickLvName(checkId('brick id', brickId)));
 }
 
-export function thinPoolPath(deviceId: string, brickId: string): string {
-  return lvPath(deviceId, thinPoolName(checkId('brick id', brickId)));
+/** A thin pool name Heketi may have recorded for a brick: tp_ and a 32 hex id (its own brick's, or another's). */
+const THIN_POOL_NAME = /^tp_[0-9a-f]{32}$/;
+
+export function isThinPoolName(name: string): boolean {
+  return THIN_POOL_NAME.test(name);
+}
+
+/** `vg_<device>/tp_<brick>`, or the pool recorded for an imported brick. */
+export function thinPoolPath(deviceId: string, brickId: string, pool?: string): string {
+  if (pool !== undefined && !THIN_POOL_NAME.test(pool)) throw new Error(`thin pool name ${JSON.stringify(pool)} is not tp_<32 hex>`);
+  return lvPath(deviceId, pool ?? thinPoolName(checkId('brick id', brickId)));
 }
 
 /** The block device of a brick's thin LV (LVM names have no '-', so no dm escaping is needed). */
@@ -133,14 +142,14 @@ export function brickLvExists(s: LvmSettings, deviceId: string, brickId: string)
 }
 
 /** Number of thin LVs still in the brick's pool. */
-export function thinCount(s: LvmSettings, deviceId: string, brickId: string): string {
-  return lvm(s, 'lvs', '--noheadings', '-o', 'thin_count', thinPoolPath(deviceId, brickId));
+export function thinCount(s: LvmSettings, deviceId: string, brickId: string, pool?: string): string {
+  return lvm(s, 'lvs', '--noheadings', '-o', 'thin_count', thinPoolPath(deviceId, brickId, pool));
 }
 
 export function brickLvRemove(s: LvmSettings, deviceId: string, brickId: string): string {
   return lvm(s, 'lvremove', '-qq', '-f', autobackup(s), brickLvPath(deviceId, brickId));
 }
 
-export function thinPoolRemove(s: LvmSettings, deviceId: string, brickId: string): string {
-  return lvm(s, 'lvremove', '-qq', '-f', autobackup(s), thinPoolPath(deviceId, brickId));
+export function thinPoolRemove(s: LvmSettings, deviceId: string, brickId: string, pool?: string): string {
+  return lvm(s, 'lvremove', '-qq', '-f', autobackup(s), thinPoolPath(deviceId, brickId, pool));
 }
