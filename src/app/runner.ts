@@ -7,13 +7,13 @@ import {
   renewLeases,
   takePending,
   updateOperation,
-  type OperationRecord,
 } from '../db/repositories/operations';
 import { withLogContext } from '../log-context';
 import type { AppContext } from './context';
 import { describeOperation, silentObserver, type OperationObserver, type OperationSubject } from './observer';
 import { operationErrorText, type OperationHandler } from './operations/handler';
 import { Semaphore } from './semaphore';
+import type { OperationRecord } from '../domain/operation';
 
 export const INTERRUPTED = 'operation interrupted: the server stopped before it finished; its changes were undone';
 
