@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Initiator, OperationRecord } from '../db/repositories/operations';
+import type { Initiator, OperationRecord } from '../domain/operation';
 import { findVolume } from '../db/repositories/volumes';
 
 /** Which operation an event is about, in the words an operator searches logs for. */
