@@ -7,11 +7,11 @@ import {
   renewLeases,
   takePending,
   updateOperation,
-  type OperationRecord,
 } from '../db/repositories/operations';
 import type { AppContext } from './context';
 import { operationErrorText, type OperationHandler } from './operations/handler';
 import { Semaphore } from './semaphore';
+import type { OperationRecord } from '../domain/operation';
 
 export const INTERRUPTED = 'operation interrupted: the server stopped before it finished; its changes were undone';
 

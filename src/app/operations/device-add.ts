@@ -5,12 +5,13 @@ import type { Tags } from '../../domain/model';
 import { metadataSpareKib } from '../../domain/thin-pool';
 import { deleteDevice, findDevice, findDeviceByName, insertDevice, updateDevice } from '../../db/repositories/devices';
 import { findNode } from '../../db/repositories/nodes';
-import { insertOperation, updateOperation, type Initiator } from '../../db/repositories/operations';
+import { insertOperation, updateOperation } from '../../db/repositories/operations';
 import { ExecutorError, type DeviceReport } from '../../executors/types';
 import type { AppContext } from '../context';
 import { manageHost } from '../volume-specs';
 import type { OperationHandler } from './handler';
 import { isUniqueViolation } from './volume-create';
+import type { Initiator } from '../../domain/operation';
 
 export const DEVICE_ADD = 'device_add';
 

@@ -4,11 +4,12 @@ import { newId } from '../../domain/ids';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
 import { metadataSpareKib } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
-import { insertOperation, updateOperation, type Initiator } from '../../db/repositories/operations';
+import { insertOperation, updateOperation } from '../../db/repositories/operations';
 import type { DeviceReport } from '../../executors/types';
 import type { AppContext } from '../context';
 import { manageHost } from '../volume-specs';
 import type { OperationHandler } from './handler';
+import type { Initiator } from '../../domain/operation';
 
 export const DEVICE_RESYNC = 'device_resync';
 
