@@ -6,6 +6,7 @@ import { addConnectionOptions, commandKit } from './command-kit';
 import { registerCluster } from './commands/cluster';
 import { registerDb } from './commands/db';
 import { registerDevice } from './commands/device';
+import { registerDockerPlugin } from './commands/docker-plugin';
 import { registerNode } from './commands/node';
 import { registerTopology } from './commands/topology';
 import { registerVolume } from './commands/volume';
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo): Command {
   registerDevice(program, kit);
   registerVolume(program, kit);
   registerDb(program, kit);
+  registerDockerPlugin(program, kit);
   for (const group of program.commands) {
     addConnectionOptions(group, { jsonOutput: true, hidden: true });
     group.addHelpText('after', '\nExit status: 0 on success, 255 on any error.');
