@@ -1,19 +1,20 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Knex } from 'knex';
 import type { Config } from './config/schema';
 import { describeImport } from './app/heketi-import/describe';
 import { importHeketiDocument } from './app/heketi-import';
 import { DomainError } from './domain/errors';
 import { isPostgresUrl, migrate, openDatabase, waitForDatabase } from './db/connect';
+import { lockDataDir } from './db/data-dir-lock';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
 import { createLogger } from './logger';
 
 /**
  * The server entry's offline form: `node dist/src/main.js db import --heketi <file> [--merge] [--verify]
  * [--json] [--config heketi.json]` imports straight into the configured database, for a database no server is
- * using (before the first start, or with the servers stopped). Exit 0 on success, 1 when refused.
+ * using (before the first start, or with the servers stopped): PostgreSQL with no other session on it, or a
+ * data directory whose lock no server holds. Exit 0 on success, 1 when refused.
  */
 export interface OfflineArgs {
   file: string;
@@ -23,6 +24,15 @@ export interface OfflineArgs {
 }
 
 export class OfflineUsageError extends Error {}
+
+export function offlineConfigPath(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    if (arg === '--config' || arg === '-c') return argv[i + 1];
+    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+  }
+  return process.env.BRICKYARD_CONFIG || undefined;
+}
 
 export function parseOfflineArgs(argv: string[]): OfflineArgs {
   const args: OfflineArgs = { file: '', merge: false, verify: false, json: false };
@@ -60,9 +70,8 @@ export async function runOfflineImport(config: Config, argv: string[], out: Node
     throw new OfflineUsageError(`${args.file}: cannot read the file (${err.code ?? err.message})`);
   });
   const setting = config.glusterfs.db;
-  if (!isPostgresUrl(setting) && setting !== 'memory://' && existsSync(join(resolve(setting), 'postmaster.pid'))) {
-    throw new DomainError('conflict', `${resolve(setting)} is open in another process (postmaster.pid is there): stop the server, or import through it with brickyard db import`);
-  }
+  // An embedded data directory: the lock every server takes (refused while a server holds it).
+  const dirLock = !isPostgresUrl(setting) && setting !== 'memory://' ? lockDataDir(resolve(setting)) : undefined;
   const log = createLogger(config.glusterfs.loglevel);
   const database = openDatabase(setting, { poolMax: 2 });
   let executor: ClosableExecutor | undefined;
@@ -76,5 +85,6 @@ export async function runOfflineImport(config: Config, argv: string[], out: Node
   } finally {
     await executor?.close?.();
     await database.knex.destroy();
+    dirLock?.release();
   }
 }

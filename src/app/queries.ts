@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import type { Brick, Cluster, Device, StorageNode, Volume } from '../domain/model';
+import type { Brick, Cluster, Device, NodeRecord, StorageNode, Volume } from '../domain/model';
 import { listBricksOfDevices, listBricksOfVolume } from '../db/repositories/bricks';
 import { findCluster } from '../db/repositories/clusters';
 import { findDevice, listDevices } from '../db/repositories/devices';
-import { findNode, listNodes, type NodeRecord } from '../db/repositories/nodes';
+import { findNode, listNodes } from '../db/repositories/nodes';
 import { findVolume, listVolumeIds } from '../db/repositories/volumes';
 
 /**

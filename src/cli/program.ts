@@ -4,8 +4,10 @@ import { Command, CommanderError } from 'commander';
 import { HeketiError } from '../client/heketi-client';
 import { addConnectionOptions, commandKit } from './command-kit';
 import { registerCluster } from './commands/cluster';
+import { registerCsi } from './commands/csi';
 import { registerDb } from './commands/db';
 import { registerDevice } from './commands/device';
+import { registerDockerPlugin } from './commands/docker-plugin';
 import { registerNode } from './commands/node';
 import { registerTopology } from './commands/topology';
 import { registerVolume } from './commands/volume';
@@ -58,6 +60,8 @@ export function buildProgram(io: CliIo): Command {
   registerDevice(program, kit);
   registerVolume(program, kit);
   registerDb(program, kit);
+  registerDockerPlugin(program, kit);
+  registerCsi(program, kit, packageVersion());
   for (const group of program.commands) {
     addConnectionOptions(group, { jsonOutput: true, hidden: true });
     group.addHelpText('after', '\nExit status: 0 on success, 255 on any error.');
@@ -67,6 +71,7 @@ export function buildProgram(io: CliIo): Command {
 
 function errorMessage(err: unknown): string {
   if (err instanceof HeketiError && err.status === 401) {
+    if (err.message.includes('no key given')) return `${err.message} (use --secret or set HEKETI_CLI_KEY)`;
     return `${err.message} (check --user and --secret, or HEKETI_CLI_USER and HEKETI_CLI_KEY)`;
   }
   if (err instanceof HeketiError || err instanceof CliError) return err.message;

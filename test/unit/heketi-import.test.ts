@@ -53,7 +53,7 @@ test('drift is reported per device, and the recomputed figures are what is recor
   dev.Info.storage.free -= 8192;
   const plan = planImport(validateHeketiDocument(d));
   const held = dev.Bricks.reduce((s, b) => s + d.brickentries[b]!.TpSize + d.brickentries[b]!.PoolMetadataSize, 0);
-  const used = held + metadataSpareKib(dev.Info.storage.total);
+  const total = dev.Info.storage.total - metadataSpareKib(dev.Info.storage.total);
   expect(plan.drift).toEqual([
     {
       device: dev.Info.id,
@@ -62,7 +62,7 @@ test('drift is reported per device, and the recomputed figures are what is recor
       file: dev.Info.storage,
       bricks_kib: held,
       drift_kib: 8192,
-      recorded: { used, free: dev.Info.storage.total - used },
+      recorded: { total, used: held, free: total - held },
     },
   ]);
 });

@@ -23,6 +23,6 @@ export function describeImport(r: ImportReport): string {
       lines.push(`    device ${d.device} (${d.name} on node ${d.node}): file used ${d.file.used} KiB, bricks hold ${d.bricks_kib} KiB, drift ${d.drift_kib} KiB`);
     }
   }
-  lines.push(`  held back for LVM pool metadata spares: ${gib(r.spare_allowance_kib)} over all devices`);
+  lines.push(`  left out of device totals for LVM pool metadata spares: ${gib(r.spare_allowance_kib)} over all devices`);
   return lines.join('\n');
 }

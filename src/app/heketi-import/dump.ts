@@ -7,9 +7,11 @@ import { listClusters } from '../../db/repositories/clusters';
 import { listDevices } from '../../db/repositories/devices';
 import { readHeketiAttributes } from '../../db/repositories/import';
 import { listNodes } from '../../db/repositories/nodes';
-import { listOperations, type OperationRecord } from '../../db/repositories/operations';
+import { listOperations } from '../../db/repositories/operations';
+import type { OperationRecord } from '../../domain/operation';
 import { listVolumes } from '../../db/repositories/volumes';
 import { mountHosts } from '../queries';
+import { heketiTotal } from './space';
 import {
   BRICK_SUBTYPE_ARBITER,
   BRICK_SUBTYPE_NORMAL,
@@ -143,7 +145,9 @@ export async function heketiDump(db: Knex): Promise<HeketiDocument> {
   }
   const deviceentries: Record<string, HeketiDeviceEntry> = {};
   for (const d of devices) {
-    const info = withTags({ name: d.name, storage: { total: d.totalKib, free: d.freeKib, used: d.usedKib }, id: d.id }, d.tags);
+    // Heketi's total is the whole volume group: the spare allowance goes back in, as free space
+    const total = heketiTotal(d.totalKib, d.extentKib);
+    const info = withTags({ name: d.name, storage: { total, free: total - d.usedKib, used: d.usedKib }, id: d.id }, d.tags);
     deviceentries[d.id] = {
       State: d.state,
       Info: {

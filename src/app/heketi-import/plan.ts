@@ -1,9 +1,9 @@
 import { setWidth, type Durability } from '../../domain/durability';
 import { thinPoolName, type Brick, type Cluster, type DeviceState, type NodeState, type StorageNode, type Volume } from '../../domain/model';
 import { ARBITER_OPTION } from '../../domain/placement/options';
-import { metadataSpareKib } from '../../domain/thin-pool';
 import { BRICK_SUBTYPE_ARBITER, type HeketiDocument, type HeketiVolumeEntry } from './document';
 import { rebuildSets } from './sets';
+import { brickyardTotal } from './space';
 import { ImportRefused } from './refusal';
 
 /** A device as it will be recorded: Heketi's fields, with space recomputed from its bricks. */
@@ -33,8 +33,8 @@ export interface DeviceDrift {
   bricks_kib: number;
   /** file used - bricks (positive: the file counted space no brick holds). */
   drift_kib: number;
-  /** What is recorded instead. */
-  recorded: { free: number; used: number };
+  /** What is recorded instead (Brickyard's total leaves out the pool metadata spare allowance). */
+  recorded: { total: number; free: number; used: number };
 }
 
 export interface ImportPlan {
@@ -45,7 +45,7 @@ export interface ImportPlan {
   bricks: Brick[];
   attributes: Record<string, string>;
   drift: DeviceDrift[];
-  /** Space held back on every device for LVM's pool metadata spare (Brickyard's rule), in total. */
+  /** Left out of the devices' totals for LVM's pool metadata spare (Brickyard's rule), over all devices. */
   spareAllowanceKib: number;
 }
 
@@ -166,13 +166,11 @@ export function planImport(doc: HeketiDocument): ImportPlan {
       problems.push(`deviceentries.${d.Info.id}.Info.storage.total: its bricks hold ${h.kib} KiB, more than the device's ${total} KiB`);
       continue;
     }
-    const spare = Math.min(metadataSpareKib(total, extent), total - h.kib);
-    spareAllowanceKib += spare;
-    const used = h.kib + spare;
+    const books = brickyardTotal(total, extent, h.kib);
+    spareAllowanceKib += books.allowanceKib;
+    const used = h.kib;
     const file = d.Info.storage;
-    // A file Brickyard wrote already counts the spare allowance in used; Heketi's counts only bricks.
-    const consistent = file.free + file.used === total && (file.used === h.kib || file.used === used);
-    if (!consistent) {
+    if (file.free + file.used !== total || file.used !== h.kib) {
       drift.push({
         device: d.Info.id,
         node: d.NodeId,
@@ -180,7 +178,7 @@ export function planImport(doc: HeketiDocument): ImportPlan {
         file: { total, free: file.free, used: file.used },
         bricks_kib: h.kib,
         drift_kib: file.used - h.kib,
-        recorded: { free: total - used, used },
+        recorded: { total: books.totalKib, free: books.totalKib - used, used },
       });
     }
     devices.push({
@@ -188,8 +186,8 @@ export function planImport(doc: HeketiDocument): ImportPlan {
       nodeId: d.NodeId,
       name: d.Info.name,
       state: d.State as DeviceState,
-      totalKib: total,
-      freeKib: total - used,
+      totalKib: books.totalKib,
+      freeKib: books.totalKib - used,
       usedKib: used,
       brickCount: h.count,
       extentKib: extent,

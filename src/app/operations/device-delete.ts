@@ -4,10 +4,11 @@ import { newId } from '../../domain/ids';
 import { countBricksByDevice } from '../../db/repositories/bricks';
 import { deleteDevice, findDevice, updateDevice } from '../../db/repositories/devices';
 import { findNode } from '../../db/repositories/nodes';
-import { findActiveOperationFor, insertOperation, type Initiator } from '../../db/repositories/operations';
+import { findActiveOperationFor, insertOperation } from '../../db/repositories/operations';
 import type { AppContext } from '../context';
 import { manageHost } from '../volume-specs';
 import type { OperationHandler } from './handler';
+import type { Initiator } from '../../domain/operation';
 
 export const DEVICE_DELETE = 'device_delete';
 

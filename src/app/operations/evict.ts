@@ -6,13 +6,14 @@ import { placeReplacement, placementOptionsFrom } from '../../domain/placement';
 import { deleteBricks, findBricks, insertBricks, listBricksOfDevices, listBricksOfVolume, updateBricks } from '../../db/repositories/bricks';
 import { findDevice, listDevices, lockDevices, updateDevice } from '../../db/repositories/devices';
 import { findNode, findNodesByIds, updateNode } from '../../db/repositories/nodes';
-import { findActiveOperationFor, insertOperation, updateOperation, type Initiator, type OperationRecord } from '../../db/repositories/operations';
+import { findActiveOperationFor, insertOperation, updateOperation } from '../../db/repositories/operations';
 import { findVolume } from '../../db/repositories/volumes';
 import type { AppContext } from '../context';
 import { StaleSnapshot, releaseSpace, reserveSpace } from '../reservations';
 import { loadClusterSnapshots } from '../topology';
 import { brickAddress, brickSpec, glusterVolumeSpec, manageHost, onClusterHost } from '../volume-specs';
 import type { OperationHandler } from './handler';
+import type { Initiator, OperationRecord } from '../../domain/operation';
 
 /**
  * Setting a device (or a node) to `failed` moves every brick it holds to other devices, one brick at a time:

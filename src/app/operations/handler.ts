@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
-import type { OperationRecord } from '../../db/repositories/operations';
 import type { AppContext } from '../context';
+import type { OperationRecord } from '../../domain/operation';
 
 /**
  * One kind of long operation, in Heketi's phases. The build phase (one transaction that reserves space and

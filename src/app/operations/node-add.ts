@@ -11,11 +11,12 @@ import {
   listNodes,
   updateNode,
 } from '../../db/repositories/nodes';
-import { insertOperation, updateOperation, type Initiator } from '../../db/repositories/operations';
+import { insertOperation, updateOperation } from '../../db/repositories/operations';
 import type { AppContext } from '../context';
 import { isUniqueViolation } from './volume-create';
 import { manageHost, storageHost } from '../volume-specs';
 import type { OperationHandler } from './handler';
+import type { Initiator } from '../../domain/operation';
 
 export const NODE_ADD = 'node_add';
 

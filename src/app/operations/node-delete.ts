@@ -3,10 +3,11 @@ import { conflict, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { listDevices } from '../../db/repositories/devices';
 import { deleteNode, findNode, listNodes, updateNode } from '../../db/repositories/nodes';
-import { findActiveOperationFor, insertOperation, type Initiator } from '../../db/repositories/operations';
+import { findActiveOperationFor, insertOperation } from '../../db/repositories/operations';
 import type { AppContext } from '../context';
 import { manageHost, storageHost } from '../volume-specs';
 import type { OperationHandler } from './handler';
+import type { Initiator } from '../../domain/operation';
 
 export const NODE_DELETE = 'node_delete';
 

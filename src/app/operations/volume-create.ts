@@ -10,8 +10,6 @@ import {
   findActiveOperationFor,
   insertOperation,
   updateOperation,
-  type Initiator,
-  type OperationRecord,
 } from '../../db/repositories/operations';
 import { deleteVolume, findVolume, findVolumeByName, insertVolume, updateVolume } from '../../db/repositories/volumes';
 import type { AppContext } from '../context';
@@ -21,6 +19,7 @@ import { loadClusterSnapshots } from '../topology';
 import { glusterVolumeSpec, onClusterHost } from '../volume-specs';
 import { sameRequest, snapshotFactor, type VolumeCreateInput } from '../volume-input';
 import type { OperationHandler } from './handler';
+import type { Initiator, OperationRecord } from '../../domain/operation';
 
 export const VOLUME_CREATE = 'volume_create';
 const PLACEMENT_ATTEMPTS = 8;

@@ -6,13 +6,13 @@ import {
   findActiveOperationFor,
   insertOperation,
   updateOperation,
-  type Initiator,
 } from '../../db/repositories/operations';
 import { deleteVolume, findVolume, updateVolume } from '../../db/repositories/volumes';
 import type { AppContext } from '../context';
 import { destroyBricks } from '../bricks';
 import { onClusterHost } from '../volume-specs';
 import type { OperationHandler } from './handler';
+import type { Initiator } from '../../domain/operation';
 
 export const VOLUME_DELETE = 'volume_delete';
 

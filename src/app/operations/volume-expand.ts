@@ -4,7 +4,7 @@ import { newId } from '../../domain/ids';
 import type { Brick, Volume } from '../../domain/model';
 import { placeVolume, placementOptionsFrom } from '../../domain/placement';
 import { findBricks, insertBricks, listBricksOfVolume, updateBricks } from '../../db/repositories/bricks';
-import { findActiveOperationFor, insertOperation, type Initiator } from '../../db/repositories/operations';
+import { findActiveOperationFor, insertOperation } from '../../db/repositories/operations';
 import { findVolume, updateVolume } from '../../db/repositories/volumes';
 import type { BrickAddress } from '../../executors/types';
 import type { AppContext } from '../context';
@@ -14,6 +14,7 @@ import { loadClusterSnapshots } from '../topology';
 import { brickAddress, glusterVolumeSpec, onClusterHost } from '../volume-specs';
 import { snapshotFactor } from '../volume-input';
 import type { OperationHandler } from './handler';
+import type { Initiator } from '../../domain/operation';
 
 export const VOLUME_EXPAND = 'volume_expand';
 

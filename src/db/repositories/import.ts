@@ -59,17 +59,9 @@ async function existing(db: Knex, table: string, column: string, values: string[
   return found;
 }
 
-/** What an import would clash with: ids already used, volume names and hostnames already taken. */
+/** What an import would clash with: volume names and hostnames already taken, ids already used. */
 export async function findImportClashes(db: Knex, rows: ImportRows): Promise<string[]> {
   const clashes: string[] = [];
-  const ids = async (table: string, what: string, list: Array<{ id: string }>) => {
-    for (const id of await existing(db, table, 'id', list.map((r) => r.id))) clashes.push(`${what} ${id} already exists`);
-  };
-  await ids('clusters', 'cluster', rows.clusters);
-  await ids('nodes', 'node', rows.nodes);
-  await ids('devices', 'device', rows.devices);
-  await ids('volumes', 'volume', rows.volumes);
-  await ids('bricks', 'brick', rows.bricks);
   for (const name of await existing(db, 'volumes', 'name', rows.volumes.map((v) => v.name))) {
     clashes.push(`volume name ${name} is already used`);
   }
@@ -80,6 +72,14 @@ export async function findImportClashes(db: Knex, rows: ImportRows): Promise<str
       clashes.push(`${kind} hostname ${t.hostname} is already used by node ${t.node_id}`);
     }
   }
+  const ids = async (table: string, what: string, list: Array<{ id: string }>) => {
+    for (const id of await existing(db, table, 'id', list.map((r) => r.id))) clashes.push(`${what} ${id} already exists`);
+  };
+  await ids('clusters', 'cluster', rows.clusters);
+  await ids('nodes', 'node', rows.nodes);
+  await ids('devices', 'device', rows.devices);
+  await ids('volumes', 'volume', rows.volumes);
+  await ids('bricks', 'brick', rows.bricks);
   return clashes;
 }
 

@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { checkDatabase } from '../../app/db-check';
 import { recordFinished } from '../../app/finished-operation';
-import { countOperations, findOperation, listOperations, type OperationRecord } from '../../db/repositories/operations';
+import { countOperations, findOperation, listOperations } from '../../db/repositories/operations';
 import { callerOf } from '../auth';
 import { readBody } from '../body';
 import type { Metrics } from '../metrics';
@@ -9,6 +9,7 @@ import { sendAccepted, sendJson } from '../respond';
 import { adminStateSchema } from '../schemas';
 import type { HttpServices } from '../services';
 import { notFoundText } from './params';
+import type { OperationRecord } from '../../domain/operation';
 
 export function presentOperation(op: OperationRecord) {
   return {
