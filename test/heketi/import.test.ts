@@ -237,12 +237,12 @@ describe.each(['pglite', 'postgres'] as const)('import of the reference export o
   });
 });
 
-describe('round trip, bad files, verify (PGlite)', () => {
+describe('round trip, bad files, verify (PostgreSQL)', () => {
   let a: TestServer;
   let b: TestServer;
   beforeAll(async () => {
-    a = await startTestServer({ glusterfs: SLOW_START });
-    b = await startTestServer({ glusterfs: SLOW_START });
+    a = await startTestServer({ db: 'postgres', glusterfs: SLOW_START });
+    b = await startTestServer({ db: 'postgres', glusterfs: SLOW_START });
   });
   afterAll(async () => {
     await a?.close();
