@@ -71,7 +71,7 @@ export async function createContainer(
   };
   const runner = new OperationRunner(app, OPERATION_HANDLERS);
   const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
-  const metrics = createMetrics(database.knex, runner);
+  const metrics = createMetrics(app, runner);
   const koa = createHttpApp(services, config, metrics, log);
   let server: Server | undefined;
 

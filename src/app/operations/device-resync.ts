@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
+import { pendingReservedKib } from '../../db/repositories/bricks';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
 import { metadataSpareKib } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
@@ -57,13 +58,10 @@ export const deviceResyncHandler: OperationHandler = {
     const report = op.payload.report as DeviceReport;
     const device = (await lockDevices(trx, [deviceId])).get(deviceId);
     if (!device) return null;
-    const pending = await trx('bricks')
-      .where({ device_id: deviceId, state: 'pending' })
-      .sum({ kib: 'reserved_kib' })
-      .first();
+    const pending = await pendingReservedKib(trx, deviceId);
     // the spare LVM already keeps is part of the allowance, not extra
     const spare = metadataSpareKib(report.totalKib, report.extentKib) - (report.metadataSpareKib ?? 0);
-    const freeKib = Math.max(0, report.freeKib - Number(pending?.kib ?? 0) - spare);
+    const freeKib = Math.max(0, report.freeKib - pending - spare);
     await updateDevice(trx, deviceId, {
       totalKib: report.totalKib,
       freeKib,
