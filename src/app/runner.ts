@@ -8,7 +8,9 @@ import {
   takePending,
   updateOperation,
 } from '../db/repositories/operations';
+import { withLogContext } from '../log-context';
 import type { AppContext } from './context';
+import { describeOperation, silentObserver, type OperationObserver, type OperationSubject } from './observer';
 import { operationErrorText, type OperationHandler } from './operations/handler';
 import { Semaphore } from './semaphore';
 import type { OperationRecord } from '../domain/operation';
@@ -33,6 +35,7 @@ export class OperationRunner {
   constructor(
     private readonly ctx: AppContext,
     handlers: OperationHandler[],
+    private readonly observer: OperationObserver = silentObserver,
   ) {
     for (const h of handlers) this.handlers.set(h.kind, h);
     const g = ctx.config.glusterfs;
@@ -77,7 +80,7 @@ export class OperationRunner {
 
   /** Runs a freshly built operation in the background. */
   submit(opId: string): void {
-    this.track(this.drive(opId, 'fresh'));
+    this.track(withLogContext({ op: opId }, () => this.drive(opId, 'fresh')));
   }
 
   /** Resolves when everything submitted so far has finished (tests, shutdown). */
@@ -121,7 +124,7 @@ export class OperationRunner {
       );
       for (const op of claimed) {
         this.ctx.log.warn({ op: op.id, kind: op.kind, state: op.state, phase: op.phase }, 'recovering operation');
-        this.track(this.drive(op.id, 'recover'));
+        this.track(withLogContext({ op: op.id }, () => this.drive(op.id, 'recover')));
       }
       const pruned = await pruneFinished(this.ctx.db, this.ctx.config.glusterfs.operation_retention_hours);
       if (pruned > 0) this.ctx.log.info({ pruned }, 'forgot old finished operations');
@@ -150,10 +153,15 @@ export class OperationRunner {
       if (!op) return;
       const handler = this.handler(op);
       const forward = mode === 'fresh' || (handler.recovery === 'finish' && op.state !== 'failed');
+      const subject = await describeOperation(this.ctx.db, op);
+      const started = Date.now();
       if (op.cleanupPending || !forward) {
-        await this.undo(handler, op, new Error(op.error ?? INTERRUPTED));
+        const action = handler.recovery === 'finish' && op.cleanupPending ? 'finished' : 'rolled back';
+        const error = await this.undo(handler, op, new Error(op.error ?? INTERRUPTED));
+        this.observer.recovered({ ...subject, action, ms: Date.now() - started, ...(error ? { error } : {}) });
       } else {
-        await this.forward(handler, op);
+        const ok = await this.forward(handler, op, subject);
+        if (mode === 'recover' && ok) this.observer.recovered({ ...subject, action: 'finished', ms: Date.now() - started });
       }
     } catch (err) {
       this.ctx.log.error({ err, op: opId }, 'operation driver failed');
@@ -162,10 +170,12 @@ export class OperationRunner {
     }
   }
 
-  private async forward(handler: OperationHandler, op: OperationRecord): Promise<void> {
+  /** Runs exec + finalize; on an error rolls back. True when the operation succeeded. */
+  private async forward(handler: OperationHandler, op: OperationRecord, subject: OperationSubject): Promise<boolean> {
     const log = this.ctx.log.child({ op: op.id, kind: op.kind });
     if (op.phase !== 'exec') await updateOperation(this.ctx.db, op.id, { state: 'running', phase: 'exec' });
     const started = Date.now();
+    this.observer.started(subject);
     try {
       await handler.exec(this.ctx, op);
       await this.ctx.db.transaction(async (trx: Knex.Transaction) => {
@@ -173,14 +183,19 @@ export class OperationRunner {
         const resultPath = await handler.finalize(trx, this.ctx, op);
         await updateOperation(trx, op.id, { state: 'succeeded', phase: 'done', resultPath });
       });
-      log.info({ ms: Date.now() - started }, 'operation succeeded');
+      this.observer.finished({ ...subject, outcome: 'succeeded', ms: Date.now() - started });
+      return true;
     } catch (err) {
       log.warn({ err: operationErrorText(err), ms: Date.now() - started }, 'operation failed, rolling back');
-      await this.undo(handler, op, err instanceof Error ? err : new Error(String(err)));
+      const undoError = await this.undo(handler, op, err instanceof Error ? err : new Error(String(err)));
+      const error = operationErrorText(err) + (undoError ? `; undo incomplete: ${undoError}` : '');
+      this.observer.finished({ ...subject, outcome: 'failed', ms: Date.now() - started, error });
+      return false;
     }
   }
 
-  private async undo(handler: OperationHandler, op: OperationRecord, cause: Error): Promise<void> {
+  /** Rolls back (or finishes a delete past its point of no return); the error text when it could not. */
+  private async undo(handler: OperationHandler, op: OperationRecord, cause: Error): Promise<string | undefined> {
     const message = operationErrorText(cause);
     await updateOperation(this.ctx.db, op.id, { state: 'running', phase: 'rollback', error: message });
     try {
@@ -192,10 +207,11 @@ export class OperationRunner {
           await handler.finalize(trx, this.ctx, fresh);
           await updateOperation(trx, op.id, { state: 'failed', phase: 'done', cleanupPending: false });
         });
-        return;
+        return undefined;
       }
       await handler.rollback(this.ctx, fresh, cause);
       await updateOperation(this.ctx.db, op.id, { state: 'failed', phase: 'done', cleanupPending: false });
+      return undefined;
     } catch (err) {
       this.ctx.log.error({ op: op.id, err: operationErrorText(err) }, 'undo incomplete; will retry');
       // Released (owner null) with its lease still running: claimable again once the lease lapses, which
@@ -206,6 +222,7 @@ export class OperationRunner {
         cleanupPending: true,
         owner: null,
       });
+      return operationErrorText(err);
     }
   }
 }
