@@ -10,7 +10,8 @@ import ts from 'typescript';
 
 const ROOT = join(__dirname, '..', '..');
 
-type Layer = 'domain' | 'app' | 'db' | 'executors' | 'http' | 'cli' | 'client' | 'config' | 'root' | 'outside';
+type Layer =
+  | 'domain' | 'app' | 'db' | 'executors' | 'http' | 'cli' | 'client' | 'csi' | 'mount' | 'config' | 'observability' | 'root' | 'outside';
 
 /** 'src/http/routes/x.ts' -> 'http'; 'src/main.ts' -> 'root' (the composition root); anything else -> 'outside'. */
 function layerOf(path: string): Layer {
@@ -110,20 +111,26 @@ export function checkFile(file: string, source: string): string[] {
         if (pkg && DRIVER_PACKAGES.includes(pkg)) say('http goes through app, not db or executors', i.specifier);
         break;
       case 'app':
-        if (to === 'http' || to === 'cli' || to === 'client') say('app does not import http, cli or client', i.specifier);
+        if (to === 'http' || to === 'cli' || to === 'client' || to === 'csi') say('app does not import http, cli or client', i.specifier);
         if (to === 'executors' && i.target !== 'src/executors/types') say('app uses executors only through executors/types', i.specifier);
         if (pkg && DRIVER_PACKAGES.includes(pkg) && !(pkg === 'knex' && i.typeOnly)) say('app uses drivers only through db and executors', i.specifier);
         break;
       case 'db':
         if (to === 'app' || to === 'http' || to === 'executors' || to === 'cli') say('db imports only domain', i.specifier);
         break;
+      case 'observability':
+        if (to === 'db' || to === 'http' || to === 'executors' || to === 'cli') say('observability implements app interfaces only', i.specifier);
+        break;
       case 'executors':
         if (to === 'app' || to === 'http' || to === 'db' || to === 'cli') say('executors import only domain and config', i.specifier);
         break;
+      // programs that run beside the server (the operator CLI, the CSI driver) and their libraries
       case 'cli':
       case 'client':
-        if (to === 'db' || to === 'executors' || to === 'app' || to === 'http') say('cli and client speak HTTP only', i.specifier);
-        if (pkg && DRIVER_PACKAGES.includes(pkg)) say('cli and client speak HTTP only', i.specifier);
+      case 'csi':
+      case 'mount':
+        if (to === 'db' || to === 'executors' || to === 'app' || to === 'http') say('cli, client and csi speak HTTP only', i.specifier);
+        if (pkg && DRIVER_PACKAGES.includes(pkg)) say('cli, client and csi speak HTTP only', i.specifier);
         break;
       default:
         break;
@@ -185,10 +192,12 @@ describe('the checker finds each kind of violation', () => {
     ['src/app/x.ts', "import { HttpError } from '../http/errors';", 'app does not import http'],
     ['src/app/operations/x.ts', "import { SshTransport } from '../../executors/ssh/transport';", 'app uses executors only through executors/types'],
     ['src/app/x.ts', "import knex from 'knex';", 'app uses drivers only through db'],
-    ['src/cli/commands/x.ts', "import { listVolumes } from '../../db/repositories/volumes';", 'cli and client speak HTTP only'],
-    ['src/client/x.ts', "const m = require('../db/connect');", 'cli and client speak HTTP only'],
+    ['src/cli/commands/x.ts', "import { listVolumes } from '../../db/repositories/volumes';", 'cli, client and csi speak HTTP only'],
+    ['src/client/x.ts', "const m = require('../db/connect');", 'cli, client and csi speak HTTP only'],
+    ['src/csi/x.ts', "import { volumeView } from '../app/queries';", 'cli, client and csi speak HTTP only'],
     ['src/db/repositories/x.ts', "import { runner } from '../../app/runner';", 'db imports only domain'],
     ['src/executors/x.ts', "import { findNode } from '../db/repositories/nodes';", 'executors import only domain and config'],
+    ['src/observability/x.ts', "import { listVolumes } from '../db/repositories/volumes';", 'observability implements app interfaces only'],
     ['src/app/x.ts', "export const f = (trx: any) => trx('bricks').where({ state: 'pending' });", 'query building only in src/db'],
     ['src/app/x.ts', 'export const f = (ctx: any) => ctx.db<Row>(`volumes`).select();', 'query building only in src/db'],
     ['src/app/x.ts', "export const f = (db: any) => db.raw('select 1');", 'query building only in src/db'],
