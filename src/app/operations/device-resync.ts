@@ -3,7 +3,7 @@ import { conflict, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { pendingReservedKib } from '../../db/repositories/bricks';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
-import { metadataSpareKib } from '../../domain/thin-pool';
+import { deviceBooks } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
 import { insertOperation, updateOperation } from '../../db/repositories/operations';
 import type { DeviceReport } from '../../executors/types';
@@ -59,13 +59,8 @@ export const deviceResyncHandler: OperationHandler = {
     const device = (await lockDevices(trx, [deviceId])).get(deviceId);
     if (!device) return null;
     const pending = await pendingReservedKib(trx, deviceId);
-    // the spare LVM already keeps is part of the allowance, not extra
-    const spare = metadataSpareKib(report.totalKib, report.extentKib) - (report.metadataSpareKib ?? 0);
-    const freeKib = Math.max(0, report.freeKib - pending - spare);
     await updateDevice(trx, deviceId, {
-      totalKib: report.totalKib,
-      freeKib,
-      usedKib: report.totalKib - freeKib,
+      ...deviceBooks(report, pending),
       extentKib: report.extentKib,
       pvUuid: report.pvUuid || device.pvUuid,
       paths: report.paths.length > 0 ? report.paths : device.paths,
