@@ -2,6 +2,7 @@ import { mkdir, rmdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { hostnameProblem, volumeNameProblem } from '../domain/names';
+import { MountInputError } from '../mount';
 import { isReadOnlyMode, requireSupported } from './capabilities';
 import { CONTEXT } from './controller';
 import { CsiError, invalidArgument, missing, notFound } from './errors';
@@ -99,6 +100,7 @@ async function removeDir(path: string): Promise<void> {
 
 function mountFailed(err: unknown, doing: string): CsiError {
   if (err instanceof CsiError) return err;
+  if (err instanceof MountInputError) return new CsiError(status.INVALID_ARGUMENT, `${doing}: ${err.message}`);
   return new CsiError(status.INTERNAL, `${doing}: ${(err as Error).message}`);
 }
 
