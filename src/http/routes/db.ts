@@ -1,12 +1,7 @@
 import Router from '@koa/router';
 import { heketiDump } from '../../app/heketi-import/dump';
 import { importHeketiDocument } from '../../app/heketi-import';
-import { listAllBricks } from '../../db/repositories/bricks';
-import { listClusters } from '../../db/repositories/clusters';
-import { listDevices } from '../../db/repositories/devices';
-import { listNodes } from '../../db/repositories/nodes';
-import { listOperations } from '../../db/repositories/operations';
-import { listVolumes } from '../../db/repositories/volumes';
+import { dumpDatabase } from '../../app/system';
 import { DomainError } from '../../domain/errors';
 import { readText } from '../body';
 import { sendJson } from '../respond';
@@ -24,14 +19,7 @@ function flag(value: unknown, name: string): boolean {
 
 /** Brickyard's own records, field for field (the dump Brickyard answered before it spoke Heketi's). */
 async function nativeDump(s: HttpServices) {
-  const [clusters, nodes, devices, volumes, bricks, pending] = await Promise.all([
-    listClusters(s.app.db),
-    listNodes(s.app.db),
-    listDevices(s.app.db),
-    listVolumes(s.app.db),
-    listAllBricks(s.app.db),
-    listOperations(s.app.db, { states: ['pending', 'running'] }),
-  ]);
+  const { clusters, nodes, devices, volumes, bricks, pending } = await dumpDatabase(s.app);
   const byId = <T extends { id: string }>(items: T[]) => Object.fromEntries(items.map((i) => [i.id, i]));
   return {
     clusterentries: byId(clusters),
