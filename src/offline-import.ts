@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Knex } from 'knex';
@@ -71,7 +72,9 @@ export async function runOfflineImport(config: Config, argv: string[], out: Node
   });
   const setting = config.glusterfs.db;
   // An embedded data directory: the lock every server takes (refused while a server holds it).
-  const dirLock = !isPostgresUrl(setting) && setting !== 'memory://' ? lockDataDir(resolve(setting)) : undefined;
+  const embedded = !isPostgresUrl(setting) && setting !== 'memory://';
+  if (embedded) mkdirSync(resolve(setting), { recursive: true });
+  const dirLock = embedded ? lockDataDir(resolve(setting)) : undefined;
   const log = createLogger(config.glusterfs.loglevel);
   const database = openDatabase(setting, { poolMax: 2 });
   let executor: ClosableExecutor | undefined;
