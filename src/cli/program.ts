@@ -71,6 +71,7 @@ export function buildProgram(io: CliIo): Command {
 
 function errorMessage(err: unknown): string {
   if (err instanceof HeketiError && err.status === 401) {
+    if (err.message.includes('no key given')) return `${err.message} (use --secret or set HEKETI_CLI_KEY)`;
     return `${err.message} (check --user and --secret, or HEKETI_CLI_USER and HEKETI_CLI_KEY)`;
   }
   if (err instanceof HeketiError || err instanceof CliError) return err.message;
