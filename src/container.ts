@@ -17,6 +17,7 @@ import { volumeExpandHandler } from './app/operations/volume-expand';
 import { OperationRunner } from './app/runner';
 import { migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock';
+import { MockNodeStore } from './db/mock-node-store';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
 import { createHttpApp } from './http/app';
 import { createMetrics } from './http/metrics';
@@ -79,7 +80,7 @@ export async function createContainer(
     throw err;
   }
   // Every executor step at debug level (operation id, host, step, ms), whichever executor runs.
-  const executor = loggingExecutor(overrides.executor ?? (await createExecutor(config, log)), log);
+  const executor = loggingExecutor(overrides.executor ?? (await createExecutor(config, log, new MockNodeStore(database.knex))), log);
   const app: AppContext = {
     db: database.knex,
     executor,
