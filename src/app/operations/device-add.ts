@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { conflict, DomainError } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import type { Tags } from '../../domain/model';
-import { metadataSpareKib } from '../../domain/thin-pool';
+import { deviceBooks } from '../../domain/thin-pool';
 import { deleteDevice, findDevice, findDeviceByName, insertDevice, updateDevice } from '../../db/repositories/devices';
 import { findNode } from '../../db/repositories/nodes';
 import { insertOperation, updateOperation } from '../../db/repositories/operations';
@@ -54,13 +54,10 @@ export async function startDeviceAdd(ctx: AppContext, input: DeviceAddInput, ini
   return { opId };
 }
 
-/** A new device's books: what the node reports free, less the metadata spare LVM will keep. */
+/** A new device's books: what the node reports, the metadata spare LVM will keep left out (deviceBooks). */
 export function sizesFrom(report: DeviceReport) {
-  const freeKib = Math.max(0, report.freeKib + (report.metadataSpareKib ?? 0) - metadataSpareKib(report.totalKib, report.extentKib));
   return {
-    totalKib: report.totalKib,
-    freeKib,
-    usedKib: report.totalKib - freeKib,
+    ...deviceBooks(report),
     extentKib: report.extentKib,
     pvUuid: report.pvUuid,
     paths: report.paths,

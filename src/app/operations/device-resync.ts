@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
-import { metadataSpareKib } from '../../domain/thin-pool';
+import { deviceBooks } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
 import { insertOperation, updateOperation } from '../../db/repositories/operations';
 import type { DeviceReport } from '../../executors/types';
@@ -61,13 +61,8 @@ export const deviceResyncHandler: OperationHandler = {
       .where({ device_id: deviceId, state: 'pending' })
       .sum({ kib: 'reserved_kib' })
       .first();
-    // the spare LVM already keeps is part of the allowance, not extra
-    const spare = metadataSpareKib(report.totalKib, report.extentKib) - (report.metadataSpareKib ?? 0);
-    const freeKib = Math.max(0, report.freeKib - Number(pending?.kib ?? 0) - spare);
     await updateDevice(trx, deviceId, {
-      totalKib: report.totalKib,
-      freeKib,
-      usedKib: report.totalKib - freeKib,
+      ...deviceBooks(report, Number(pending?.kib ?? 0)),
       extentKib: report.extentKib,
       pvUuid: report.pvUuid || device.pvUuid,
       paths: report.paths.length > 0 ? report.paths : device.paths,
