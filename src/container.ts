@@ -15,7 +15,7 @@ import { volumeCreateHandler } from './app/operations/volume-create';
 import { volumeDeleteHandler } from './app/operations/volume-delete';
 import { volumeExpandHandler } from './app/operations/volume-expand';
 import { OperationRunner } from './app/runner';
-import { migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
+import { embeddedDataDir, migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock';
 import { MockNodeStore } from './db/mock-node-store';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
@@ -61,10 +61,12 @@ export async function createContainer(
 ): Promise<Container> {
   const log = overrides.log ?? createLogger(config.glusterfs.loglevel);
   const tls = loadTlsFiles(config);
+  // the lock first: not even opening another server's embedded database
+  const dataDir = embeddedDataDir(config.glusterfs.db);
+  const dataDirLock: DataDirLock | undefined = dataDir ? lockDataDir(dataDir) : undefined;
   const database = openDatabase(config.glusterfs.db);
-  let dataDirLock: DataDirLock | undefined;
   try {
-    if (database.dataDir) dataDirLock = lockDataDir(database.dataDir);
+    await database.ready();
     const waitSeconds = config.glusterfs.db_wait_seconds;
     await waitForDatabase(
       database.knex,

@@ -61,13 +61,13 @@ test('stop and start on an embedded data directory: creates, expands and deletes
   const expanded = await client.volumeExpand(first!.id, 2);
   expect(expanded!.size).toBe(4);
   expect(expanded!.bricks).toHaveLength(6);
-  const second = await client.volumeCreate({ size: 1 });
+  const second = await client.volumeCreate({ size: 1, durability: { type: 'replicate', replicate: { replica: 3 } } });
   await stop(server);
 
   ({ server, client } = await serve(config));
   await client.volumeDelete(first!.id);
   await client.volumeDelete(second!.id);
-  const third = await client.volumeCreate({ size: 3 });
+  const third = await client.volumeCreate({ size: 3, durability: { type: 'replicate', replicate: { replica: 3 } } });
   expect(third!.bricks).toHaveLength(3);
   expect((await client.dbCheck()).problems).toEqual([]);
   expect(server.output()).not.toMatch(/not found/);
@@ -81,7 +81,7 @@ test('two servers on one PostgreSQL database see one set of mock nodes', async (
     const config = writeConfig(dir, mockConfig(pg.url));
     const [a, b] = await Promise.all([serve(config), serve(config)]);
     await threeNodes(a.client); // devices set up through A's mock
-    const volume = await b.client.volumeCreate({ size: 2 }); // bricks on those devices, through B
+    const volume = await b.client.volumeCreate({ size: 2, durability: { type: 'replicate', replicate: { replica: 3 } } }); // bricks on those devices, through B
     const expanded = await a.client.volumeExpand(volume!.id, 1);
     expect(expanded!.bricks).toHaveLength(6);
     await b.client.volumeDelete(volume!.id);
