@@ -10,7 +10,7 @@ import { freePort, startServerProcess, type ServerProcess } from '../support/ser
  * A new user's first day with the real start command: restarts on the defaults, several servers on one
  * database, one server per embedded data directory, an unreachable PostgreSQL, TLS, --help and --version.
  */
-const BOUND = 600_000;
+const BOUND = 3_600_000;
 const running: ServerProcess[] = [];
 
 afterEach(async () => {
