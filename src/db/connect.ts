@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import ClientPGLite from 'knex-pglite';
-import { PGlite } from '@electric-sql/pglite';
 import { migrationSource } from '../../db/migrations';
 import { migrateUnderLock } from './migration-lock';
+import { openPGlite } from './pglite';
 
 // int8 (bigint sizes, counts) as JS numbers: KiB values stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
@@ -75,7 +75,8 @@ export function openDatabase(setting: string, options: { poolMax?: number } = {}
   }
   const dir = embeddedDataDir(setting);
   if (dir) mkdirSync(dir, { recursive: true });
-  const pglite = new PGlite(dir ? `file://${dir}` : undefined);
+  // knex-pglite takes a ready-made instance (its own would use PostgreSQL's buffer sizes)
+  const pglite = openPGlite(dir);
   return {
     kind: 'pglite',
     description: dir ? `PGlite in ${dir}` : 'PGlite in memory',
