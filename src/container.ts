@@ -93,7 +93,7 @@ export async function createContainer(
   const registry = new Registry();
   const runner = new OperationRunner(app, OPERATION_HANDLERS, createOperationObserver(log, registry));
   const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
-  const metrics = createMetrics(database.knex, runner, registry);
+  const metrics = createMetrics(app, runner, registry);
   const koa = createHttpApp(services, config, metrics, log);
   let server: Server | undefined;
 

@@ -5,6 +5,7 @@ import pg from 'pg';
 import ClientPGLite from 'knex-pglite';
 import { migrationSource } from '../../db/migrations';
 import { migrateUnderLock } from './migration-lock';
+import { openPGlite } from './pglite';
 
 // int8 (bigint sizes, counts) as JS numbers: KiB values stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
@@ -62,7 +63,8 @@ export function openDatabase(setting: string, options: { poolMax?: number } = {}
     knex: knex({
       client: ClientPGLite as unknown as typeof knex.Client,
       dialect: 'postgres',
-      connection: dir ? { connectionString: `file://${dir}` } : {},
+      // knex-pglite takes a ready-made instance (its own would use PostgreSQL's buffer sizes).
+      connection: { pglite: openPGlite(dir) } as unknown as Knex.StaticConnectionConfig,
       // PGlite is one connection: everything queues on it, so waiting must not time out under load.
       acquireConnectionTimeout: 600_000,
     }),

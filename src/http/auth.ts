@@ -2,7 +2,7 @@ import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { Config } from '../config/schema';
 import { HttpError } from './errors';
-import { checkTimes, decodeToken, TokenProblem } from './jwt-token';
+import { checkTimes, decodeToken, SignatureMismatch, TokenProblem, type DecodedToken } from './jwt-token';
 import type { Initiator } from '../domain/operation';
 
 /** Who is calling, as the routes see it. */
@@ -40,6 +40,16 @@ function secretKey(key: string): KeyObject {
   return k;
 }
 
+/** A client with a user but no key (HEKETI_CLI_KEY unset) signs with "": say so rather than "signature is invalid". */
+function signedWithEmptyKey(decoded: DecodedToken): boolean {
+  try {
+    decoded.verify(secretKey(''));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function invalid(reason: string): HttpError {
   return new HttpError(401, `Invalid JWT token: ${reason}`);
 }
@@ -65,7 +75,14 @@ export function authenticate(
     if (!role) throw new TokenProblem(`Unknown user ${String(claims.iss).slice(0, 64)}`);
     const key = role === 'admin' ? config.jwt.admin.key : config.jwt.user.key;
     if (!key) throw new TokenProblem(`no key is configured for ${role}`);
-    decoded.verify(secretKey(key));
+    try {
+      decoded.verify(secretKey(key));
+    } catch (err) {
+      if (err instanceof SignatureMismatch && signedWithEmptyKey(decoded)) {
+        throw new TokenProblem(`no key given: the client signed the token with an empty key (give the ${role} key)`);
+      }
+      throw err;
+    }
     checkTimes(claims, Math.floor(Date.now() / 1000), iatLeewaySeconds(env));
     if (claims.qsh !== qshFor(method, path)) throw new HttpError(401, 'Invalid qsh claim in token');
     if (role === 'user' && !userMayCall(path)) throw new HttpError(401, 'Administrator access required');

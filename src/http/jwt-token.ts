@@ -7,6 +7,8 @@ import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
  * refused as a token problem (never a 500, never accepted).
  */
 export class TokenProblem extends Error {}
+/** The signature does not match the key tried. */
+export class SignatureMismatch extends TokenProblem {}
 
 const HMAC: Record<string, string> = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' };
 const SEGMENT = /^[A-Za-z0-9_-]*$/;
@@ -65,7 +67,7 @@ export function decodeToken(token: string): DecodedToken {
       const expected = createHmac(hash, key).update(`${headerPart}.${payloadPart}`).digest();
       const given = Buffer.from(signaturePart, 'base64url');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-        throw new TokenProblem('signature is invalid (client and server secrets may not match)');
+        throw new SignatureMismatch('signature is invalid (client and server secrets may not match)');
       }
     },
   };

@@ -330,7 +330,8 @@ test('volume create, list, info, expand and delete with heketi-cli flags', async
     [['volume', 'create', '--size=ten'], '--size must be a whole number, not "ten"'],
     [['volume', 'create', '--size=0'], '--size must be at least 1'],
     [['volume', 'create', '--size=1', '--durability=mirror'], '--durability must be one of none, replicate, disperse, not "mirror"'],
-    [['volume', 'create', '--size=1', '--replica=7'], 'Invalid replica value'],
+    [['volume', 'create', '--size=1', '--replica=7'], 'Invalid replica value 7: replica must be 1, 2 or 3'],
+    [['volume', 'create', '--size=1', '--replica=4'], 'Invalid replica value 4: replica must be 1, 2 or 3'],
     [['volume', 'create', '--size=1', '--snapshot-factor=200'], '--snapshot-factor must be between 1 and 100'],
     [['volume', 'create', '--size=1', '--clusters=abc'], 'Cluster id "abc" is not valid: ids are 32 hexadecimal characters'],
     [['volume', 'create', '--size=1', `--clusters=${NOWHERE}`], `Cluster id ${NOWHERE} not found`],
@@ -488,6 +489,10 @@ test('connection: flags or environment, before or after the command; server down
   failed(
     await noEnv(['cluster', 'list', '-s', server.url, '--user', 'admin', '--secret', 'wrong']),
     /^Error: Invalid JWT token: .*\(client and server secrets may not match\) \(check --user and --secret, or HEKETI_CLI_USER and HEKETI_CLI_KEY\)\n$/,
+  );
+  failed(
+    await noEnv(['cluster', 'list', '-s', server.url, '--user', 'admin']),
+    'Invalid JWT token: no key given: the client signed the token with an empty key (give the admin key) (use --secret or set HEKETI_CLI_KEY)',
   );
   failed(
     await noEnv(['cluster', 'list', '-s', server.url]),

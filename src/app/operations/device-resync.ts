@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { conflict, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
+import { pendingReservedKib } from '../../db/repositories/bricks';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
 import { deviceBooks } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
@@ -57,12 +58,9 @@ export const deviceResyncHandler: OperationHandler = {
     const report = op.payload.report as DeviceReport;
     const device = (await lockDevices(trx, [deviceId])).get(deviceId);
     if (!device) return null;
-    const pending = await trx('bricks')
-      .where({ device_id: deviceId, state: 'pending' })
-      .sum({ kib: 'reserved_kib' })
-      .first();
+    const pending = await pendingReservedKib(trx, deviceId);
     await updateDevice(trx, deviceId, {
-      ...deviceBooks(report, Number(pending?.kib ?? 0)),
+      ...deviceBooks(report, pending),
       extentKib: report.extentKib,
       pvUuid: report.pvUuid || device.pvUuid,
       paths: report.paths.length > 0 ? report.paths : device.paths,

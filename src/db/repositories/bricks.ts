@@ -83,6 +83,12 @@ export async function countBricksByDevice(db: Knex, deviceIds?: string[]): Promi
   return new Map(rows.map((r) => [String(r.device_id), Number(r.n)]));
 }
 
+/** KiB reserved on a device by bricks still being made (they may not be on the disk yet). */
+export async function pendingReservedKib(db: Knex, deviceId: string): Promise<number> {
+  const row = await db('bricks').where({ device_id: deviceId, state: 'pending' }).sum({ kib: 'reserved_kib' }).first();
+  return Number(row?.kib ?? 0);
+}
+
 export async function updateBricks(db: Knex, ids: string[], changes: { state: LifecycleState }): Promise<void> {
   if (ids.length === 0) return;
   await db('bricks').whereIn('id', ids).update({ state: changes.state });

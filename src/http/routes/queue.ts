@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { findOperation } from '../../db/repositories/operations';
+import { findOperationById } from '../../app/system';
 import { callerOf } from '../auth';
 import { HttpError } from '../errors';
 import { sendSeeOther, sendText } from '../respond';
@@ -14,7 +14,7 @@ import { notFoundText } from './params';
 export function queueRoutes(r: Router, s: HttpServices): void {
 
   r.get('/queue/:id', async (ctx) => {
-    const op = await findOperation(s.app.db, ctx.params.id!);
+    const op = await findOperationById(s.app, ctx.params.id!);
     if (!op) throw notFoundText();
     if (callerOf(ctx).role === 'user' && op.initiator !== 'user') {
       throw new HttpError(401, 'Administrator access required');
