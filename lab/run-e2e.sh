@@ -30,6 +30,10 @@ finish() {
       echo "---- inside the suite ----"
       cat "$E2E_OUT/timings.txt"
     fi
+    if [ -f "$E2E_OUT/csi-timings.txt" ]; then
+      echo "---- CSI driver (test/e2e/csi.test.ts) ----"
+      cat "$E2E_OUT/csi-timings.txt"
+    fi
     echo "suite exit status: $rc; transcripts in $E2E_OUT"
   } >&2
   exit "$rc"
