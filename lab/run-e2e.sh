@@ -4,6 +4,7 @@
 # and a summary of the timings. Installs nothing (the Debian packages are listed in docs/lab.md).
 # Exit status: the suite's. Env: LAB_KEEP=1 leaves the lab up afterwards (for a second run or a look around);
 # E2E_OUT (default $LAB_RUN/e2e): timings.txt, create-transcript.txt, failed-create-transcript.txt,
+# docker-timings.txt, docker-transcript.txt (the Docker plugin's commands as a user sees them),
 # heketi-import-timings.txt, heketi-import-report.json.
 source "$(dirname "$0")/lib.sh"
 need_root
@@ -34,6 +35,14 @@ finish() {
     if [ -f "$E2E_OUT/heketi-import-timings.txt" ]; then
       echo "---- Heketi import (test/e2e/heketi-import.test.ts) ----"
       cat "$E2E_OUT/heketi-import-timings.txt"
+    fi
+    if [ -f "$E2E_OUT/docker-timings.txt" ]; then
+      echo "---- Docker volume plugin (test/e2e/docker-plugin.test.ts) ----"
+      cat "$E2E_OUT/docker-timings.txt"
+    fi
+    if [ -f "$E2E_OUT/csi-timings.txt" ]; then
+      echo "---- CSI driver (test/e2e/csi.test.ts) ----"
+      cat "$E2E_OUT/csi-timings.txt"
     fi
     echo "suite exit status: $rc; transcripts in $E2E_OUT"
   } >&2

@@ -9,6 +9,7 @@ import { registerDb } from './commands/db';
 import { registerDevice } from './commands/device';
 import { registerDockerPlugin } from './commands/docker-plugin';
 import { registerNode } from './commands/node';
+import { registerOperation } from './commands/operation';
 import { registerTopology } from './commands/topology';
 import { registerVolume } from './commands/volume';
 import type { CliIo } from './context';
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
   registerDevice(program, kit);
   registerVolume(program, kit);
   registerDb(program, kit);
+  registerOperation(program, kit);
   registerDockerPlugin(program, kit);
   registerCsi(program, kit, packageVersion());
   for (const group of program.commands) {
@@ -73,6 +75,9 @@ function errorMessage(err: unknown): string {
   if (err instanceof HeketiError && err.status === 401) {
     if (err.message.includes('no key given')) return `${err.message} (use --secret or set HEKETI_CLI_KEY)`;
     return `${err.message} (check --user and --secret, or HEKETI_CLI_USER and HEKETI_CLI_KEY)`;
+  }
+  if (err instanceof HeketiError && err.status === 0 && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(err.message)) {
+    return `${err.message} (trust the server's CA with --tls-cert FILE or HEKETI_CLI_TLS_CERT, or skip the check with --insecure-tls)`;
   }
   if (err instanceof HeketiError || err instanceof CliError) return err.message;
   return err instanceof Error ? err.message : String(err);

@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { exchange, ExchangeError, type ClientTls } from './http-exchange';
 
 /**
  * A client of the Heketi API that behaves as Heketi's Go client does: a fresh HS256 token per request
@@ -30,6 +31,16 @@ export interface ClientOptions {
   tokenTtl?: number;
   /** Per HTTP request. */
   timeoutMs?: number;
+  /** For https:// servers: a CA to trust, or no verification. */
+  tls?: ClientTls;
+}
+
+/** What a caller may hear while an asynchronous request runs (the CLI shows progress and names the operation). */
+export interface OperationWatch {
+  /** The server accepted the request: the operation id of its queue entry. */
+  accepted?(operationId: string): void;
+  /** A poll found it still running; the phase when the server tells it (Brickyard's X-Operation-Phase). */
+  pending?(phase: string | undefined): void;
 }
 
 /** A request body that is already JSON text (a file read from disk), sent as it is. */
@@ -55,6 +66,7 @@ export class HeketiClient {
   private readonly maxRetries: number;
   private readonly tokenTtl: number;
   private readonly timeoutMs: number;
+  private readonly tls: ClientTls | undefined;
 
   constructor(server: string, options: ClientOptions = {}) {
     this.server = server.replace(/\/+$/, '');
@@ -65,6 +77,7 @@ export class HeketiClient {
     this.maxRetries = options.maxRetries ?? 6;
     this.tokenTtl = options.tokenTtl ?? 600;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.tls = options.tls;
   }
 
   token(method: string, path: string): string {
@@ -81,20 +94,21 @@ export class HeketiClient {
       const headers: Record<string, string> = {};
       if (this.user) headers.Authorization = `bearer ${this.token(method, path.split('?')[0]!)}`;
       if (body !== undefined) headers['Content-Type'] = 'application/json';
-      let res: Response;
+      let res: Awaited<ReturnType<typeof exchange>>;
       try {
-        res = await fetch(this.server + path, {
+        res = await exchange({
           method,
+          url: this.server + path,
           headers,
           body: body === undefined ? undefined : body instanceof JsonText ? body.text : JSON.stringify(body),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.timeoutMs),
+          timeoutMs: this.timeoutMs,
+          tls: this.tls,
         });
       } catch (err) {
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new HeketiError(0, `Unable to reach server ${this.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+        const reason = err instanceof ExchangeError ? err.reason : (err as Error).message;
+        throw new HeketiError(0, `Unable to reach server ${this.server}: ${reason}`);
       }
-      const text = await res.text();
+      const text = res.text;
       if (res.status === 429 && attempt < this.maxRetries) {
         const after = Number.parseFloat(res.headers.get('Retry-After') ?? '');
         await sleep(Number.isFinite(after) ? after * 1000 : 1000 * 2 ** attempt);
@@ -120,20 +134,21 @@ export class HeketiClient {
   }
 
   /** Sends a request that answers 202 and follows the queue to the end: the result's JSON, or null. */
-  async async(method: string, path: string, body?: unknown, onPoll?: () => void): Promise<Json | null> {
+  async async(method: string, path: string, body?: unknown, watch?: OperationWatch): Promise<Json | null> {
     const res = await this.raw(method, path, body);
     if (res.status !== 202) this.fail(res);
     const location = res.headers.get('Location');
     if (!location) throw new HeketiError(res.status, 'server answered 202 without a Location');
-    return this.waitFor(location, onPoll);
+    watch?.accepted?.(location.split('/').pop() ?? location);
+    return this.waitFor(location, watch);
   }
 
-  async waitFor(location: string, onPoll?: () => void): Promise<Json | null> {
+  async waitFor(location: string, watch?: OperationWatch): Promise<Json | null> {
     let wait = this.firstPollMs ?? this.pollIntervalMs;
     for (;;) {
       const res = await this.raw('GET', location);
       if (res.status === 200 && res.headers.get('X-Pending') === 'true') {
-        onPoll?.();
+        watch?.pending?.(res.headers.get('X-Operation-Phase') ?? undefined);
         await sleep(Math.min(wait, this.pollIntervalMs));
         wait *= 2;
         continue;
@@ -211,8 +226,8 @@ export class HeketiClient {
   }
 
   // volumes
-  volumeCreate(req: Json, onPoll?: () => void) {
-    return this.async('POST', '/volumes', req, onPoll) as Promise<Json>;
+  volumeCreate(req: Json, watch?: OperationWatch) {
+    return this.async('POST', '/volumes', req, watch) as Promise<Json>;
   }
   volumePlan(req: Json) {
     return this.json('POST', '/volumes?dry_run=true', req);
@@ -223,11 +238,11 @@ export class HeketiClient {
   volumeInfo(id: string) {
     return this.json('GET', `/volumes/${id}`);
   }
-  volumeExpand(id: string, expandGib: number) {
-    return this.async('POST', `/volumes/${id}/expand`, { expand_size: expandGib }) as Promise<Json>;
+  volumeExpand(id: string, expandGib: number, watch?: OperationWatch) {
+    return this.async('POST', `/volumes/${id}/expand`, { expand_size: expandGib }, watch) as Promise<Json>;
   }
-  volumeDelete(id: string) {
-    return this.async('DELETE', `/volumes/${id}`);
+  volumeDelete(id: string, watch?: OperationWatch) {
+    return this.async('DELETE', `/volumes/${id}`, undefined, watch);
   }
 
   // system
@@ -245,6 +260,14 @@ export class HeketiClient {
   }
   operations() {
     return this.json('GET', '/operations');
+  }
+  /** Brickyard: unfinished operations (running, waiting, or with an undo still to do). */
+  operationsPending() {
+    return this.json('GET', '/operations/pending');
+  }
+  /** Brickyard: one operation, finished or not (kept for operation_retention_hours). */
+  operationInfo(id: string) {
+    return this.json('GET', `/operations/pending/${id}`);
   }
 }
 

@@ -4,16 +4,65 @@ import { HttpError } from './errors';
 import { DomainError } from '../domain/errors';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * An oversized body is read to its end and thrown away, so the 413 reaches the client and the next request on
+ * the same keep-alive connection is answered. Past this much, reading on is not worth it: the 413 closes the
+ * connection instead.
+ */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
 
-async function readRaw(ctx: Context, maxBytes = MAX_BODY_BYTES): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, 'request body too large');
-    chunks.push(chunk as Buffer);
+function tooLarge(ctx: Context, closing: boolean, maxBytes = MAX_BODY_BYTES): HttpError {
+  if (closing) {
+    ctx.set('Connection', 'close');
+    // what is still on its way is discarded until the connection closes after the answer
+    ctx.req.resume();
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return new HttpError(413, `request body too large (at most ${maxBytes} bytes)`);
+}
+
+/**
+ * The raw body. Read with events, not an async iterator: leaving an iterator early destroys the request, and
+ * with it the socket, before the 413 is written.
+ */
+function readRaw(ctx: Context, maxBytes = MAX_BODY_BYTES): Promise<string> {
+  const drainBytes = Math.max(MAX_DRAIN_BYTES, maxBytes);
+  const declared = Number(ctx.get('Content-Length') || 0);
+  if (declared > drainBytes) return Promise.reject(tooLarge(ctx, true, maxBytes));
+  const req = ctx.req;
+  if (req.readableEnded) return Promise.resolve('');
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > drainBytes) {
+        cleanup();
+        reject(tooLarge(ctx, true, maxBytes));
+      } else if (size <= maxBytes) {
+        chunks.push(chunk);
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      if (size > maxBytes) reject(tooLarge(ctx, false, maxBytes));
+      else resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onAborted = () => onError(new HttpError(400, 'request body incomplete'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
 }
 
 /** The raw body text (a document the caller parses itself), up to maxBytes (413 beyond). */
