@@ -50,7 +50,7 @@ test('heketi-cli volume create with no flags: name "" -> vol_<id>, snapshot fact
   expect(volume.bricks).toHaveLength(3);
   expect(server.mock.volume(volume.name)).toBeDefined();
   // no snapshot reserve: thin pools are the size of the bricks
-  const dump = await server.admin.dbDump();
+  const dump = await server.admin.dbDump('brickyard');
   for (const b of volume.bricks) expect(dump.brickentries[b.id].tpSizeKib).toBe(dump.brickentries[b.id].sizeKib);
   await removeVolume(volume.id);
 });
