@@ -4,15 +4,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema';
 import { placementLimits, type AppContext } from './app/context';
-import { deviceAddHandler } from './app/operations/device-add';
-import { deviceDeleteHandler } from './app/operations/device-delete';
-import { deviceResyncHandler } from './app/operations/device-resync';
-import { evictHandler } from './app/operations/evict';
-import { nodeAddHandler } from './app/operations/node-add';
-import { nodeDeleteHandler } from './app/operations/node-delete';
-import { volumeCreateHandler } from './app/operations/volume-create';
-import { volumeDeleteHandler } from './app/operations/volume-delete';
-import { volumeExpandHandler } from './app/operations/volume-expand';
+import { OPERATIONS } from './app/operations';
 import { OperationRunner } from './app/runner';
 import { migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
@@ -21,17 +13,6 @@ import { createMetrics } from './http/metrics';
 import type { HttpServices } from './http/services';
 import { createLogger } from './logger';
 
-export const OPERATION_HANDLERS = [
-  volumeCreateHandler,
-  volumeExpandHandler,
-  volumeDeleteHandler,
-  nodeAddHandler,
-  nodeDeleteHandler,
-  deviceAddHandler,
-  deviceDeleteHandler,
-  deviceResyncHandler,
-  evictHandler,
-];
 
 export interface Container {
   config: Config;
@@ -69,7 +50,7 @@ export async function createContainer(
     zoneChecking: config.glusterfs.zone_checking,
     leaseSeconds: config.glusterfs.operation_lease_seconds,
   };
-  const runner = new OperationRunner(app, OPERATION_HANDLERS);
+  const runner = new OperationRunner(app, OPERATIONS);
   const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
   const metrics = createMetrics(database.knex, runner);
   const koa = createHttpApp(services, config, metrics, log);

@@ -6,7 +6,7 @@ import { findNode, updateNode } from '../db/repositories/nodes';
 import { findActiveOperationFor, type Initiator } from '../db/repositories/operations';
 import type { AppContext } from './context';
 import { recordFinished } from './finished-operation';
-import { startEviction } from './operations/evict';
+import { startEviction } from './operations';
 
 /**
  * online/offline only change what placement may use; failed moves every brick away first (eviction).

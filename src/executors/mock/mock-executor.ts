@@ -11,8 +11,10 @@ import {
   type GlusterVolumeInfo,
   type GlusterVolumeSpec,
   type HealInfo,
+  type OperationScope,
   type StorageExecutor,
 } from '../types';
+import { InProcessFence } from '../in-process-fence';
 
 /**
  * MOCK executor: no remote calls. It keeps an in-memory model of each storage node (disks, volume groups,
@@ -86,8 +88,17 @@ export class MockExecutor implements StorageExecutor {
   callCount = 0;
   /** Simulated latency per call, ms (0 by default). */
   latencyMs = 0;
+  private readonly fence = new InProcessFence();
 
   constructor(private readonly config: Pick<MockExecConfig, 'device_size_gib' | 'device_sizes'> = { device_size_gib: 500, device_sizes: {} }) {}
+
+  forOperation(scope: OperationScope): StorageExecutor {
+    return this.fence.scoped(this, scope);
+  }
+
+  barrier(host: string, scope: OperationScope): Promise<void> {
+    return this.fence.barrier(host, scope);
+  }
 
   // ---- test and development controls ----
 
@@ -159,7 +170,10 @@ export class MockExecutor implements StorageExecutor {
         continue;
       }
       fault.times -= 1;
-      if (fault.hang) await new Promise<never>(() => undefined);
+      if (fault.hang) {
+        this.fence.detachCurrent();
+        await new Promise<never>(() => undefined);
+      }
       throw new ExecutorError(host, step, fault.message);
     }
     return node;
