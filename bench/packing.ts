@@ -4,6 +4,8 @@
  * 99.3% on uniform 500 GiB devices); what a perfect packer (no fragmentation at all) would have placed before
  * the same stream's first failure, since the last volume's bricks cannot split below 1/8 of it (32 bricks)
  * that bounds any placer; and what is placed when the stream goes on past failures until the cluster is full.
+ * Beside the packing, the spread: bricks per device, the fewest and the most on one node's devices, at 25% and
+ * 50% of the maximum and at the first "No space" (nodes with one device are left out).
  * Prints figures, never fails.
  *
  * Run: npm run build && node dist/bench/packing.js
@@ -89,7 +91,39 @@ const REPLICA_3_REQUEST = {
   clusters: [],
 };
 
+/** Bricks per device on one node's devices: the fewest and the most, over the nodes with two or more devices. */
+interface Spread {
+  /** The largest max - min of one node. */
+  worst: number;
+  /** Mean over nodes of max - min. */
+  mean: number;
+  /** Lowest min and highest max over nodes. */
+  min: number;
+  max: number;
+}
+
+function spreadOf(cluster: ClusterSnapshot): Spread {
+  const gaps: number[] = [];
+  let min = Infinity;
+  let max = 0;
+  for (const node of cluster.nodes) {
+    if (node.devices.length < 2) continue;
+    const counts = node.devices.map((d) => d.brickCount);
+    const lo = Math.min(...counts);
+    const hi = Math.max(...counts);
+    gaps.push(hi - lo);
+    min = Math.min(min, lo);
+    max = Math.max(max, hi);
+  }
+  if (gaps.length === 0) return { worst: 0, mean: 0, min: 0, max: 0 };
+  return { worst: Math.max(...gaps), mean: gaps.reduce((a, b) => a + b, 0) / gaps.length, min, max };
+}
+
+const CHECKPOINTS = [0.25, 0.5] as const;
+
 interface PackResult {
+  /** Spread when the placed GiB first reach each CHECKPOINTS share of the maximum, then at the first failure. */
+  spreads: Spread[];
   /** Volume GiB placed before the stream's first "No space". */
   firstFailureGib: number;
   /** Volume GiB placed when the stream goes on past failures until PATIENCE requests in a row fail. */
@@ -113,6 +147,7 @@ function pack(start: ClusterSnapshot, seed: number, maxGib: number): PackResult 
   let failedSizeGib = 0;
   let idealGib = 0;
   let idealStopped = false;
+  const spreads: Spread[] = [];
   while (misses < PATIENCE) {
     const sizeGib = 1 + Math.floor(random() * 50);
     if (!idealStopped) {
@@ -126,6 +161,8 @@ function pack(start: ClusterSnapshot, seed: number, maxGib: number): PackResult 
         if (process.env.PACKING_VERBOSE) console.log(result.failure.message);
         firstFailureGib = placedGib;
         failedSizeGib = sizeGib;
+        while (spreads.length < CHECKPOINTS.length) spreads.push(spreadOf(clusters[0] as ClusterSnapshot));
+        spreads.push(spreadOf(clusters[0] as ClusterSnapshot));
       }
       continue;
     }
@@ -133,8 +170,10 @@ function pack(start: ClusterSnapshot, seed: number, maxGib: number): PackResult 
     clusters = applyPlacement(clusters, result.placement);
     placedGib += sizeGib;
     if (firstFailureGib < 0) volumes++;
+    const next = CHECKPOINTS[spreads.length];
+    if (firstFailureGib < 0 && next !== undefined && placedGib >= next * maxGib) spreads.push(spreadOf(clusters[0] as ClusterSnapshot));
   }
-  return { firstFailureGib, continuedGib: placedGib, idealFirstFailureGib: idealGib, volumes, failedSizeGib };
+  return { spreads, firstFailureGib, continuedGib: placedGib, idealFirstFailureGib: idealGib, volumes, failedSizeGib };
 }
 
 const GIB_100 = 100;
@@ -178,6 +217,7 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
 
 console.log('packing: random 1-50 GiB replica 3 volumes (seeded), strict zones, brick_min 1 GiB, max 32 bricks');
 console.log('figures are volume GiB placed / theoretical maximum, one per seed');
+console.log('spread: bricks per device on one node, lowest min - highest max over nodes / largest max - min of one node');
 for (const { name, cluster } of scenarios) {
   const max = theoreticalMaxGib(cluster, 3);
   const results = SEEDS.map((seed) => pack(cluster, seed, max));
@@ -188,6 +228,14 @@ for (const { name, cluster } of scenarios) {
   console.log(`  at the first No space    ${row((r) => r.firstFailureGib)}`);
   console.log(`  perfect packer, same     ${row((r) => r.idealFirstFailureGib)}`);
   console.log(`  continued until full     ${row((r) => r.continuedGib)}`);
+  ['25% full', '50% full', 'first No space'].forEach((label, i) => {
+    const at = results.map((r) => r.spreads[i] as Spread);
+    const cells = at.map((s) => `${s.min}-${s.max}/${s.worst}`).join('  ');
+    console.log(
+      `  spread at ${label.padEnd(14)} ${cells}   worst node max-min ${Math.max(...at.map((s) => s.worst))}, ` +
+        `mean ${mean(at.map((s) => s.mean)).toFixed(2)}`,
+    );
+  });
   const first = results[0] as PackResult;
   console.log(`  seed ${SEEDS[0]}: ${first.volumes} volumes before a ${first.failedSizeGib} GiB one found no space`);
 }

@@ -12,6 +12,9 @@ import { createHttpApp } from './http/app';
 import { createMetrics } from './http/metrics';
 import type { HttpServices } from './http/services';
 import { createLogger } from './logger';
+import { createOperationObserver } from './observability/operation-observer';
+import { loggingExecutor } from './executors/logging-executor';
+import { Registry } from 'prom-client';
 
 
 export interface Container {
@@ -39,7 +42,8 @@ export async function createContainer(
     log.warn({ db: database.description, err: err.message }, 'waiting for the database'),
   );
   await migrate(database.knex);
-  const executor = overrides.executor ?? (await createExecutor(config, log));
+  // Every executor step at debug level (operation id, host, step, ms), whichever executor runs.
+  const executor = loggingExecutor(overrides.executor ?? (await createExecutor(config, log)), log);
   const app: AppContext = {
     db: database.knex,
     executor,
@@ -50,9 +54,10 @@ export async function createContainer(
     zoneChecking: config.glusterfs.zone_checking,
     leaseSeconds: config.glusterfs.operation_lease_seconds,
   };
-  const runner = new OperationRunner(app, OPERATIONS);
+  const registry = new Registry();
+  const runner = new OperationRunner(app, OPERATIONS, createOperationObserver(log, registry));
   const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
-  const metrics = createMetrics(database.knex, runner);
+  const metrics = createMetrics(database.knex, runner, registry);
   const koa = createHttpApp(services, config, metrics, log);
   let server: Server | undefined;
 

@@ -6,7 +6,7 @@ import { loadClusterSnapshots } from '../../src/app/topology';
 import { brickAddress, brickSpec, glusterOptions, manageHost } from '../../src/app/volume-specs';
 import { insertBricks } from '../../src/db/repositories/bricks';
 import { adjustDeviceSpace, lockDevices } from '../../src/db/repositories/devices';
-import { listNodes, type NodeRecord } from '../../src/db/repositories/nodes';
+import { listNodes } from '../../src/db/repositories/nodes';
 import { insertOperation } from '../../src/db/repositories/operations';
 import { insertVolume } from '../../src/db/repositories/volumes';
 import { newId } from '../../src/domain/ids';
@@ -15,6 +15,7 @@ import { applyPlacement, placeVolume, type ClusterSnapshot } from '../../src/dom
 import type { MockExecutor } from '../../src/executors/mock';
 import { volumeCreateSchema, volumeInputFrom } from '../../src/http/schemas';
 import { replica3 } from './server';
+import type { NodeRecord } from '../../src/domain/model';
 
 /**
  * Fills a running server with volumes without going through HTTP, leaving the state N real creates (one

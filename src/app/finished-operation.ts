@@ -1,7 +1,8 @@
 import { newId } from '../domain/ids';
-import { insertOperation, type Initiator } from '../db/repositories/operations';
+import { insertOperation } from '../db/repositories/operations';
 import type { Knex } from 'knex';
 import type { AppContext } from './context';
+import type { Initiator } from '../domain/operation';
 
 /**
  * Heketi answers some quick changes (node/device state online/offline) with 202 too. They need no remote

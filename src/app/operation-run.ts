@@ -4,8 +4,8 @@ import {
   renewLeases,
   updateHeldOperation,
   type Holder,
-  type OperationRecord,
 } from '../db/repositories/operations';
+import type { OperationRecord } from '../domain/operation';
 import { ExecutorError, type StorageExecutor } from '../executors/types';
 import type { AppContext } from './context';
 

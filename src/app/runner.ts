@@ -8,11 +8,11 @@ import {
   renewLeases,
   takePending,
   updateHeldOperation,
-  type Initiator,
   type OperationChanges,
-  type OperationRecord,
 } from '../db/repositories/operations';
+import type { Initiator, OperationRecord } from '../domain/operation';
 import type { AppContext } from './context';
+import { describeOperation, silentObserver, type OperationObserver, type OperationSubject } from './observer';
 import { OperationLost, OperationRun } from './operation-run';
 import type { AnyOperation, Built, RollbackOutcome } from './operations/operation';
 import { StaleSnapshot } from './reservations';
@@ -72,6 +72,9 @@ export async function beginOperation<Input>(
   }
 }
 
+/** How driving an operation ended for this server. */
+type Ending = 'succeeded' | 'kept' | 'undone' | 'handed back' | 'cleanup pending';
+
 /**
  * Drives recorded operations through exec -> finalize (or rollback) with a bounded number in flight, keeps
  * the leases of what it holds alive, and takes over operations whose holder stopped renewing. Every write is
@@ -93,6 +96,7 @@ export class OperationRunner {
   constructor(
     private readonly ctx: AppContext,
     definitions: AnyOperation[],
+    private readonly observer: OperationObserver = silentObserver,
   ) {
     for (const d of definitions) this.definitions.set(d.kind, d);
     const g = ctx.config.glusterfs;
@@ -217,7 +221,9 @@ export class OperationRunner {
       const at = Date.now();
       const op = await takePending(this.ctx.db, opId, this.ctx.instanceId, this.ctx.leaseSeconds);
       if (!op) return; // already running (or finished): another submit of the same operation got it first
-      await this.hold(op, at, (def, run) => this.forward(def, run));
+      await this.hold(op, at, async (def, run) => {
+        await this.forward(def, run, await describeOperation(this.ctx.db, op));
+      });
     } catch (err) {
       this.ctx.log.error({ err, op: opId }, 'operation driver failed');
     } finally {
@@ -246,8 +252,18 @@ export class OperationRunner {
         // Never started (its server died between recording and taking it): nothing to undo, run it.
         const fresh = op.state === 'pending';
         const finishing = def.recovery === 'finish' && op.state !== 'failed';
-        if (fresh || finishing) await this.forward(def, run);
-        else await this.undo(def, run, new Error(op.error ?? INTERRUPTED));
+        const subject = await describeOperation(this.ctx.db, op);
+        const started = Date.now();
+        const error = op.error ?? INTERRUPTED;
+        if (fresh || finishing) {
+          const result = await this.forward(def, run, subject);
+          const action = result === 'succeeded' || result === 'kept' ? 'finished' : 'rolled back';
+          this.observer.recovered({ ...subject, action, ms: Date.now() - started });
+        } else {
+          const result = await this.undo(def, run, new Error(error));
+          const action = result === 'kept' ? 'finished' : 'rolled back';
+          this.observer.recovered({ ...subject, action, ms: Date.now() - started, error });
+        }
       });
     } catch (err) {
       this.ctx.log.error({ err, op: op.id }, 'operation recovery failed');
@@ -281,9 +297,11 @@ export class OperationRunner {
     }
   }
 
-  private async forward(def: AnyOperation, run: OperationRun<unknown>): Promise<void> {
+  /** exec + finalize; on an error, the undo. Says how it ended. */
+  private async forward(def: AnyOperation, run: OperationRun<unknown>, subject: OperationSubject): Promise<Ending> {
     const log = this.ctx.log.child({ op: run.id, kind: def.kind });
     const started = Date.now();
+    this.observer.started(subject);
     try {
       await run.write((trx) => updateHeldOperation(trx, run.id, run.holder, { state: 'running', phase: 'exec' }));
       await def.exec(run);
@@ -291,16 +309,20 @@ export class OperationRunner {
         const resultPath = await def.finalize(trx, run);
         await this.record(trx, run, { state: 'succeeded', phase: 'done', resultPath, error: null, cleanupPending: false });
       });
-      log.info({ ms: Date.now() - started }, 'operation succeeded');
+      this.observer.finished({ ...subject, outcome: 'succeeded', ms: Date.now() - started });
+      return 'succeeded';
     } catch (err) {
       if (err instanceof OperationLost) throw err;
       log.warn({ err: operationErrorText(err), ms: Date.now() - started }, 'operation failed, rolling back');
-      await this.undo(def, run, err instanceof Error ? err : new Error(String(err)));
+      const ending = await this.undo(def, run, err instanceof Error ? err : new Error(String(err)));
+      const outcome = ending === 'kept' ? 'succeeded' : 'failed';
+      this.observer.finished({ ...subject, outcome, ms: Date.now() - started, error: operationErrorText(err) });
+      return ending;
     }
   }
 
   /** Rollback, then the record says what really happened. */
-  private async undo(def: AnyOperation, run: OperationRun<unknown>, cause: Error): Promise<void> {
+  private async undo(def: AnyOperation, run: OperationRun<unknown>, cause: Error): Promise<Ending> {
     const message = operationErrorText(cause);
     let outcome: RollbackOutcome;
     try {
@@ -312,16 +334,19 @@ export class OperationRunner {
       // The operation failed; what it left behind is cleaned up by whoever claims it after the lease lapses,
       // which spaces out retries while a node stays unreachable.
       await this.settle(run, { state: 'failed', phase: 'rollback', error: message, cleanupPending: true, owner: null });
-      return;
+      return 'cleanup pending';
     }
     if (outcome.kind === 'kept') {
       await this.settle(run, { state: 'succeeded', phase: 'done', resultPath: outcome.resultPath, error: null, cleanupPending: false });
-    } else if (outcome.kind === 'finish') {
+      return 'kept';
+    }
+    if (outcome.kind === 'finish') {
       // Past its point of no return: still running as far as clients can tell; driven forward again later.
       await this.giveBack(run, message);
-    } else {
-      await this.settle(run, { state: 'failed', phase: 'done', error: message, cleanupPending: false });
+      return 'handed back';
     }
+    await this.settle(run, { state: 'failed', phase: 'done', error: message, cleanupPending: false });
+    return 'undone';
   }
 
   /** Hands the operation back (owner cleared, lease left to lapse), to be claimed and retried later. */

@@ -3,10 +3,11 @@ import { conflict, notFound } from '../domain/errors';
 import type { DeviceState, NodeState } from '../domain/model';
 import { findDevice, updateDevice } from '../db/repositories/devices';
 import { findNode, updateNode } from '../db/repositories/nodes';
-import { findActiveOperationFor, type Initiator } from '../db/repositories/operations';
+import { findActiveOperationFor } from '../db/repositories/operations';
 import type { AppContext } from './context';
 import { recordFinished } from './finished-operation';
 import { startEviction } from './operations';
+import type { Initiator } from '../domain/operation';
 
 /**
  * online/offline only change what placement may use; failed moves every brick away first (eviction).

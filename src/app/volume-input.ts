@@ -24,5 +24,17 @@ export function sameRequest(
   a: { sizeGib: number; durability: Durability },
   b: { sizeGib: number; durability: Durability },
 ): boolean {
-  return a.sizeGib === b.sizeGib && JSON.stringify(a.durability) === JSON.stringify(b.durability);
+  return a.sizeGib === b.sizeGib && durabilityKey(a.durability) === durabilityKey(b.durability);
+}
+
+/** Field by field: a durability read back from PostgreSQL's jsonb has its keys in another order. */
+function durabilityKey(d: Durability): string {
+  switch (d.type) {
+    case 'none':
+      return 'none';
+    case 'replicate':
+      return `replicate:${d.replica}`;
+    case 'disperse':
+      return `disperse:${d.data}:${d.redundancy}`;
+  }
 }

@@ -2,8 +2,9 @@ import type { Knex } from 'knex';
 import { brickPath, type Brick, type Volume } from '../domain/model';
 import { splitGlusterOption } from '../domain/names';
 import type { AppContext } from './context';
-import { findNodesByIds, listNodes, type NodeRecord } from '../db/repositories/nodes';
+import { findNodesByIds, listNodes } from '../db/repositories/nodes';
 import { ExecutorError, type BrickAddress, type BrickSpec, type GlusterVolumeSpec } from '../executors/types';
+import type { NodeRecord } from '../domain/model';
 
 /** Translations from records to what executors take. */
 export function brickSpec(brick: Brick, volume: Pick<Volume, 'gid'>): BrickSpec {

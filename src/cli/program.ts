@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { HeketiError } from '../client/heketi-client';
 import { addConnectionOptions, commandKit } from './command-kit';
 import { registerCluster } from './commands/cluster';
+import { registerCsi } from './commands/csi';
 import { registerDb } from './commands/db';
 import { registerDevice } from './commands/device';
 import { registerNode } from './commands/node';
@@ -58,6 +59,7 @@ export function buildProgram(io: CliIo): Command {
   registerDevice(program, kit);
   registerVolume(program, kit);
   registerDb(program, kit);
+  registerCsi(program, kit, packageVersion());
   for (const group of program.commands) {
     addConnectionOptions(group, { jsonOutput: true, hidden: true });
     group.addHelpText('after', '\nExit status: 0 on success, 255 on any error.');

@@ -35,6 +35,21 @@ export interface Device {
   tags: Tags;
 }
 
+/** A node's or device's place in its own life: pending while being added, deleting while being removed. */
+export type Lifecycle = 'pending' | 'ready' | 'deleting';
+
+/** A node as stored: the entity plus where it is in its lifecycle. */
+export interface NodeRecord extends StorageNode {
+  lifecycle: Lifecycle;
+}
+
+/** A device as stored: the entity plus its lifecycle, how many bricks it carries and whether removal wipes it. */
+export interface DeviceRecord extends Device {
+  lifecycle: Lifecycle;
+  brickCount: number;
+  destroyData: boolean;
+}
+
 /** pending: recorded, being made; online: made; deleting: being destroyed. */
 export type LifecycleState = 'pending' | 'online' | 'deleting';
 

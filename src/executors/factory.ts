@@ -17,11 +17,11 @@ export async function createExecutor(config: Config, log: Logger): Promise<Closa
       return mock;
     case 'ssh': {
       const { createSshExecutor } = await import('./ssh');
-      return createSshExecutor(g.sshexec, { warn });
+      return createSshExecutor(g.sshexec, { warn, log });
     }
     case 'kubernetes': {
       const { createKubernetesExecutor } = await import('./kubernetes');
-      return createKubernetesExecutor(g.kubeexec, { warn });
+      return createKubernetesExecutor(g.kubeexec, { warn, log });
     }
   }
 }

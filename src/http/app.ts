@@ -5,6 +5,7 @@ import type { Config } from '../config/schema';
 import { authMiddleware } from './auth';
 import { errorMiddleware, HttpError } from './errors';
 import type { Metrics } from './metrics';
+import { requestLog } from './request-log';
 import { sendText } from './respond';
 import { checkId } from './routes/params';
 import { clusterRoutes } from './routes/clusters';
@@ -31,20 +32,6 @@ function adminModeMiddleware(s: HttpServices): Koa.Middleware {
   };
 }
 
-function accessLog(log: Logger, metrics: Metrics): Koa.Middleware {
-  return async (ctx, next) => {
-    const started = process.hrtime.bigint();
-    try {
-      await next();
-    } finally {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
-      metrics.observe(ctx.method, route, ctx.status, seconds);
-      log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(seconds * 1000) }, 'request');
-    }
-  };
-}
-
 export function createHttpApp(s: HttpServices, config: Config, metrics: Metrics, log: Logger): Koa {
   const app = new Koa();
   app.proxy = false;
@@ -57,7 +44,7 @@ export function createHttpApp(s: HttpServices, config: Config, metrics: Metrics,
   queueRoutes(router, s);
   systemRoutes(router, s, metrics);
 
-  app.use(accessLog(log, metrics));
+  app.use(requestLog(log, metrics));
   app.use(errorMiddleware(log));
   app.use(authMiddleware(config));
   app.use(adminModeMiddleware(s));

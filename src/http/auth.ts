@@ -2,8 +2,8 @@ import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Context, Next } from 'koa';
 import type { Config } from '../config/schema';
-import type { Initiator } from '../db/repositories/operations';
 import { HttpError } from './errors';
+import type { Initiator } from '../domain/operation';
 
 /** Who is calling, as the routes see it. */
 export interface Caller {

@@ -1,13 +1,16 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Knex } from 'knex';
 import type { OperationRunner } from '../app/runner';
+import type { RequestFailure } from './errors';
 
 /**
  * Prometheus metrics: Heketi's names (dashboards and alerts written for Heketi keep working), read from the
- * database at scrape time, plus Brickyard's own request and operation metrics.
+ * database at scrape time, plus Brickyard's own request and operation metrics and Node.js's process metrics
+ * (memory, CPU, event loop lag, handles). Operation counts are registered on the same registry by the
+ * operation observer.
  */
-export function createMetrics(db: Knex, runner: OperationRunner) {
-  const registry = new Registry();
+export function createMetrics(db: Knex, runner: OperationRunner, registry: Registry = new Registry()) {
+  collectDefaultMetrics({ register: registry });
   const deviceLabels = ['cluster', 'hostname', 'device'] as const;
 
   const up = new Gauge({ name: 'heketi_up', help: 'Whether the server is up', registers: [registry] });
@@ -30,6 +33,19 @@ export function createMetrics(db: Knex, runner: OperationRunner) {
     registers: [registry],
   });
   const requests = new Counter({ name: 'brickyard_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'status'], registers: [registry] });
+  // "No space", bad input, not found, busy: the client's request, refused; kept apart from server faults.
+  const refusals = new Counter({
+    name: 'brickyard_http_refusals_total',
+    help: 'Requests refused, by reason kind (no_space, validation, not_found, conflict, busy, http...)',
+    labelNames: ['kind', 'status'],
+    registers: [registry],
+  });
+  const faults = new Counter({
+    name: 'brickyard_http_server_faults_total',
+    help: 'Requests that failed through a fault of the server or a storage node',
+    labelNames: ['kind', 'status'],
+    registers: [registry],
+  });
 
   async function collect(): Promise<void> {
     const [clusters, nodes, devices, volumes] = await Promise.all([
@@ -70,9 +86,10 @@ export function createMetrics(db: Knex, runner: OperationRunner) {
       await collect();
       return registry.metrics();
     },
-    observe(method: string, route: string, status: number, seconds: number): void {
+    observe(method: string, route: string, status: number, seconds: number, failure?: RequestFailure): void {
       requestDuration.observe({ method, route, status: String(status) }, seconds);
       requests.inc({ method, status: String(status) });
+      if (failure) (failure.fault ? faults : refusals).inc({ kind: failure.kind, status: String(status) });
     },
   };
 }

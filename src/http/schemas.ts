@@ -34,6 +34,13 @@ const wholeNumber = (min: number, max: number) =>
     .min(min, `must be no less than ${min}`)
     .max(max, `must be no greater than ${max}`);
 
+/** Heketi's Required: the zero value counts as missing ("cannot be blank."). */
+const requiredWholeNumber = (min: number, max: number) =>
+  z
+    .number({ error: (issue) => (issue.input === undefined ? blank : 'must be a number') })
+    .refine((n) => n !== 0, blank)
+    .pipe(wholeNumber(min, max));
+
 const hostname = z.string({ error: blank }).superRefine((h, c) => {
   const problem = hostnameProblem(h);
   if (problem) c.addIssue({ code: 'custom', message: `"${h.slice(0, 64)}" ${problem}` });
@@ -85,7 +92,10 @@ export const deviceAddSchema = z.object({
   tags: tagsSchema.optional(),
 });
 
-const volumeName = z.string().superRefine((n, c) => {
+// Heketi's clients send every field, zero values included: "" means "choose vol_<id>" (checked by
+// volumeInputFrom), so only a non-empty name is held to the pattern.
+const volumeName = z.string({ error: 'must be a string' }).superRefine((n, c) => {
+  if (n === '') return;
   const problem = volumeNameProblem(n);
   if (problem) c.addIssue({ code: 'custom', message: problem });
 });
@@ -95,8 +105,11 @@ const glusterOption = z.string({ error: 'options must be strings' }).superRefine
   if (problem) c.addIssue({ code: 'custom', message: problem });
 });
 
+/** Largest size accepted (GiB): beyond any device, so a too-large request is answered "No space" as by Heketi. */
+export const MAX_VOLUME_SIZE_GIB = 2 ** 40;
+
 export const volumeCreateSchema = z.object({
-  size: wholeNumber(1, 1024 * 1024),
+  size: requiredWholeNumber(1, MAX_VOLUME_SIZE_GIB),
   name: volumeName.optional(),
   durability: z
     .object({
@@ -115,14 +128,19 @@ export const volumeCreateSchema = z.object({
   snapshot: z
     .object({
       enable: bool.optional(),
-      factor: z.number().min(1, 'must be no less than 1').max(100, 'must be no greater than 100').optional(),
+      // 0 is the Go client's zero value for "not given" (heketi-cli sends it with enable:false)
+      factor: z
+        .number({ error: 'must be a number' })
+        .refine((f) => f === 0 || f >= 1, 'must be no less than 1')
+        .refine((f) => f <= 100, 'must be no greater than 100')
+        .optional(),
     })
     .optional(),
   clusters: z.array(id).max(64, 'at most 64 clusters').optional(),
   block: bool.optional(),
 });
 
-export const volumeExpandSchema = z.object({ expand_size: wholeNumber(1, 1024 * 1024) });
+export const volumeExpandSchema = z.object({ expand_size: requiredWholeNumber(1, MAX_VOLUME_SIZE_GIB) });
 
 export const adminStateSchema = z.object({
   state: z.enum(['normal', 'read-only', 'local-client'], { error: 'must be one of normal, read-only, local-client' }),
@@ -158,11 +176,11 @@ export function volumeInputFrom(body: z.output<typeof volumeCreateSchema>): Volu
   const enable = body.snapshot?.enable ?? false;
   return {
     sizeGib: body.size,
-    name: body.name,
+    name: body.name === '' ? undefined : body.name,
     durability: durabilityFrom(body.durability),
     gid: body.gid ?? 0,
     glusterVolumeOptions: (body.glustervolumeoptions ?? []).map((o) => o.trim().replace(/\s+/, ' ')),
-    snapshot: { enable, factor: enable ? (body.snapshot?.factor ?? DEFAULT_SNAPSHOT_FACTOR) : 1 },
+    snapshot: { enable, factor: enable ? body.snapshot?.factor || DEFAULT_SNAPSHOT_FACTOR : 1 },
     clusters: [...new Set(body.clusters ?? [])],
   };
 }

@@ -53,3 +53,15 @@ test('a different request under the same name is a conflict and changes nothing'
   expect(r.text).toMatch(/^Volume name pvc_claim1 is already in use by volume [0-9a-f]{32}\n$/);
   expect(await server.admin.dbDump()).toEqual(before);
 });
+
+test('a disperse retry is the same request too (durability read back from jsonb has its keys reordered)', async () => {
+  const topo = await startTestServer({ db: 'postgres' });
+  try {
+    await buildTopology(topo.admin, { nodes: 6, zones: 3, devicesPerNode: 1 });
+    const disperse = { size: 4, name: 'pvc_disperse', durability: { type: 'disperse', disperse: { data: 4, redundancy: 2 } } };
+    const first = await topo.admin.volumeCreate(disperse);
+    expect((await topo.admin.volumeCreate(disperse)).id).toBe(first.id);
+  } finally {
+    await topo.close();
+  }
+});

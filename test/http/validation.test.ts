@@ -57,13 +57,16 @@ describe('unparsable bodies', () => {
 describe('volume create', () => {
   const cases: Array<[string, object, RegExp]> = [
     ['size missing', {}, /^validation failed: size: cannot be blank\.\n$/],
-    ['size zero', { size: 0 }, /^validation failed: size: must be no less than 1\n$/],
+    ['size zero (Heketi: the zero value is blank)', { size: 0 }, /^validation failed: size: cannot be blank\.\n$/],
     ['size negative', { size: -5 }, /^validation failed: size: must be no less than 1/],
     ['size fractional', { size: 1.5 }, /^validation failed: size: must be an integer/],
     ['size a string', { size: '10' }, /^validation failed: size: must be a number/],
     ['name with a space', { size: 1, name: 'my vol' }, /^validation failed: name: must start with a letter or digit/],
     ['name starting with -', { size: 1, name: '-rf' }, /^validation failed: name: must start with a letter or digit/],
     ['name with shell characters', { size: 1, name: 'a;rm' }, /^validation failed: name:/],
+    ['name null', { size: 1, name: null }, /^validation failed: name: must be a string/],
+    ['snapshot factor 0.5 without enable', { size: 1, snapshot: { enable: false, factor: 0.5 } }, /^validation failed: snapshot\.factor: must be no less than 1/],
+    ['replica 0 given as a string', { size: 1, durability: { type: 'replicate', replicate: { replica: '0' } } }, /^validation failed: durability\.replicate\.replica:/],
     ['name too long', { size: 1, name: 'a'.repeat(256) }, /^validation failed: name: must be at most 255 characters/],
     ['unknown durability type', { size: 1, durability: { type: 'mirror' } }, /^Unknown durability type\n$/],
     ['replica 4', { size: 1, durability: { type: 'replicate', replicate: { replica: 4 } } }, /^Invalid replica value\n$/],
@@ -93,7 +96,10 @@ describe('volume create', () => {
     const vol = await server.admin.volumeCreate({ size: 1 });
     const bad = await send('POST', `/volumes/${vol.id}/expand`, { expand_size: 0 });
     expect(bad.status).toBe(400);
-    expect(bad.text).toBe('validation failed: expand_size: must be no less than 1\n');
+    expect(bad.text).toBe('validation failed: expand_size: cannot be blank.\n');
+    const negative = await send('POST', `/volumes/${vol.id}/expand`, { expand_size: -1 });
+    expect(negative.status).toBe(400);
+    expect(negative.text).toBe('validation failed: expand_size: must be no less than 1\n');
     const missing = await send('POST', `/volumes/${'f'.repeat(32)}/expand`, { expand_size: 1 });
     expect(missing.status).toBe(404);
     expect(missing.text).toBe('Id not found\n');

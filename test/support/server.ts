@@ -1,4 +1,4 @@
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { parseConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/schema';
 import { createContainer, type Container } from '../../src/container';
@@ -27,6 +27,8 @@ export interface TestServerOptions {
   glusterfs?: Record<string, unknown>;
   executor?: ClosableExecutor;
   extra?: Record<string, unknown>;
+  /** The server's logger (silent unless given; see log-capture.ts). */
+  log?: Logger;
 }
 
 export function testConfig(db: string, options: TestServerOptions = {}): Config {
@@ -47,7 +49,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = testConfig(pg?.url ?? 'memory://', options);
   const executor =
     options.executor ?? new MockExecutor({ device_size_gib: config.glusterfs.mockexec.device_size_gib, device_sizes: {} });
-  const container = await createContainer(config, { executor, log: pino({ level: 'silent' }) });
+  const container = await createContainer(config, { executor, log: options.log ?? pino({ level: 'silent' }) });
   const port = await container.listen(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   return {

@@ -1,4 +1,4 @@
-import type { Initiator } from '../../db/repositories/operations';
+import type { Initiator } from '../../domain/operation';
 import type { AppContext } from '../context';
 import { beginOperation } from '../runner';
 import { deviceAdd, type DeviceAddInput } from './device-add';

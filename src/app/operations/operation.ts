@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { z } from 'zod';
-import type { Initiator } from '../../db/repositories/operations';
+import type { Initiator } from '../../domain/operation';
 import type { AppContext } from '../context';
 import type { OperationRun } from '../operation-run';
 

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import type { Device, DeviceState, Tags } from '../../domain/model';
-import type { Lifecycle } from './nodes';
+import type { DeviceRecord, DeviceState, Lifecycle, Tags } from '../../domain/model';
 
 interface DeviceRow {
   id: string;
@@ -17,12 +16,6 @@ interface DeviceRow {
   paths: string[];
   tags: Tags;
   destroy_data: boolean;
-}
-
-export interface DeviceRecord extends Device {
-  lifecycle: Lifecycle;
-  brickCount: number;
-  destroyData: boolean;
 }
 
 const toDevice = (r: DeviceRow): DeviceRecord => ({

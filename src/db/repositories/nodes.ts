@@ -1,7 +1,5 @@
 import type { Knex } from 'knex';
-import type { NodeState, StorageNode, Tags } from '../../domain/model';
-
-export type Lifecycle = 'pending' | 'ready' | 'deleting';
+import type { Lifecycle, NodeRecord, NodeState, StorageNode, Tags } from '../../domain/model';
 
 interface NodeRow {
   id: string;
@@ -12,10 +10,6 @@ interface NodeRow {
   manage_hostnames: string[];
   storage_hostnames: string[];
   tags: Tags;
-}
-
-export interface NodeRecord extends StorageNode {
-  lifecycle: Lifecycle;
 }
 
 const toNode = (r: NodeRow): NodeRecord => ({

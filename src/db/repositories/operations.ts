@@ -1,29 +1,5 @@
 import type { Knex } from 'knex';
-
-export type OperationState = 'pending' | 'running' | 'succeeded' | 'failed';
-export type OperationPhase = 'build' | 'exec' | 'finalize' | 'rollback' | 'done';
-export type Initiator = 'admin' | 'user';
-
-export interface OperationRecord {
-  id: string;
-  kind: string;
-  state: OperationState;
-  phase: OperationPhase;
-  initiator: Initiator;
-  targetId: string | null;
-  resultPath: string | null;
-  error: string | null;
-  payload: unknown;
-  cleanupPending: boolean;
-  attempts: number;
-  owner: string | null;
-  /** Raised at every takeover; writes for the operation check it (fencing). */
-  generation: number;
-  leaseExpiresAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-  finishedAt: Date | null;
-}
+import type { Initiator, OperationPhase, OperationRecord, OperationState } from '../../domain/operation';
 
 interface OperationRow {
   id: string;

@@ -34,6 +34,9 @@ export interface Slot {
   zoneIndex: number;
   /** Free space in the snapshot; the workspace holds the running copy. */
   freeKib: number;
+  totalKib: number;
+  /** Bricks on the device in the snapshot; the workspace holds the running count. */
+  brickCount: number;
   canData: boolean;
   canArbiter: boolean;
   /** Tagged arbiter=required: arbiter bricks go here first. */
@@ -100,6 +103,8 @@ export function buildClusterView(cluster: ClusterSnapshot, filter: ViewFilter): 
         zone: node.zone,
         zoneIndex: zi,
         freeKib: device.freeKib,
+        totalKib: device.totalKib,
+        brickCount: device.brickCount,
         canData: tag !== 'required',
         canArbiter: filter.arbiter && tag !== 'disabled',
         dedicatedArbiter: filter.arbiter && tag === 'required',
@@ -118,9 +123,12 @@ export class Workspace {
   readonly zoneDataFree: Float64Array;
   /** Free space on data-capable devices per node: how bricks are spread over servers. */
   readonly nodeDataFree: Float64Array;
+  /** Bricks per device: how a node's bricks are spread over its disks. */
+  readonly bricks: Int32Array;
 
   constructor(private readonly view: ClusterView) {
     this.free = new Float64Array(view.slots.length);
+    this.bricks = new Int32Array(view.slots.length);
     this.zoneDataFree = new Float64Array(view.zones.length);
     this.nodeDataFree = new Float64Array(view.nodeCount);
     this.reset();
@@ -131,6 +139,7 @@ export class Workspace {
     this.nodeDataFree.fill(0);
     for (const slot of this.view.slots) {
       this.free[slot.index] = slot.freeKib;
+      this.bricks[slot.index] = slot.brickCount;
       if (slot.canData) {
         this.zoneDataFree[slot.zoneIndex] += slot.freeKib;
         this.nodeDataFree[slot.nodeIndex] += slot.freeKib;
@@ -140,10 +149,12 @@ export class Workspace {
 
   take(slot: Slot, reservedKib: number): void {
     this.adjust(slot, -reservedKib);
+    this.bricks[slot.index] += 1;
   }
 
   give(slot: Slot, reservedKib: number): void {
     this.adjust(slot, reservedKib);
+    this.bricks[slot.index] -= 1;
   }
 
   private adjust(slot: Slot, deltaKib: number): void {

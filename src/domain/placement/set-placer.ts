@@ -46,20 +46,32 @@ class SetState {
 
 type Role = 'data' | 'arbiter';
 
+/** A brick that leaves less than this share of its device free closes the device: packing beats spreading. */
+export const PACKING_SHARE = 0.02;
+
 /**
  * Which device takes a brick, among those with room on nodes the set does not use yet: for arbiter bricks
  * dedicated arbiter devices first; then the node with the most free space, so bricks (and the load and the
- * exposure to one server's loss) spread evenly over servers; on that node the device the brick fits most
- * tightly, so whole disks stay free for large bricks. (Spreading over devices too, the device with the most
- * free space first, equalizes every disk downwards and strands the last few GiB of each small disk in pieces
- * no brick fits: see bench/packing.ts.) Last, the lower device id.
+ * exposure to one server's loss) spread evenly over servers. On that node: a device the brick nearly fills
+ * (less than PACKING_SHARE of it left free) first, tightest first, since spreading past such a fit strands its
+ * last GiB in a piece no brick takes (see bench/packing.ts); otherwise the device with the fewest bricks, so a
+ * node's I/O and a disk failure's blast radius spread over its disks; ties to the tightest fit, keeping whole
+ * disks free for large bricks. Last, the lower device id.
  */
-function slotBetter(ws: Workspace, role: Role, a: Slot, aFree: number, b: Slot, bFree: number): boolean {
+function slotBetter(ws: Workspace, role: Role, reservedKib: number, a: Slot, aFree: number, b: Slot, bFree: number): boolean {
   if (role === 'arbiter' && a.dedicatedArbiter !== b.dedicatedArbiter) return a.dedicatedArbiter;
   if (a.nodeIndex !== b.nodeIndex) {
     const nodeA = ws.nodeDataFree[a.nodeIndex] as number;
     const nodeB = ws.nodeDataFree[b.nodeIndex] as number;
     if (nodeA !== nodeB) return nodeA > nodeB;
+  }
+  const aPacks = aFree - reservedKib < PACKING_SHARE * a.totalKib;
+  const bPacks = bFree - reservedKib < PACKING_SHARE * b.totalKib;
+  if (aPacks !== bPacks) return aPacks;
+  if (!aPacks) {
+    const aBricks = ws.bricks[a.index] as number;
+    const bBricks = ws.bricks[b.index] as number;
+    if (aBricks !== bBricks) return aBricks < bBricks;
   }
   if (aFree !== bFree) return aFree < bFree;
   return a.deviceId < b.deviceId;
@@ -80,7 +92,7 @@ function bestSlotIn(
     const free = ws.free[slot.index] as number;
     if (free <= reservedKib) continue;
     if (slot.nodeIndex === avoidNode || usedNodes.includes(slot.nodeIndex)) continue;
-    if (best === null || slotBetter(ws, role, slot, free, best, bestFree)) {
+    if (best === null || slotBetter(ws, role, reservedKib, slot, free, best, bestFree)) {
       best = slot;
       bestFree = free;
     }
@@ -168,7 +180,7 @@ function arbiterCandidates(view: ClusterView, ws: Workspace, spec: SetSpec, stat
     const roomB = ws.zoneDataFree[b.zoneIndex] as number;
     if (roomA !== roomB) return roomA - roomB;
     if (a.zone !== b.zone) return a.zone - b.zone;
-    return slotBetter(ws, 'arbiter', a, ws.free[a.index] as number, b, ws.free[b.index] as number) ? -1 : 1;
+    return slotBetter(ws, 'arbiter', reserved, a, ws.free[a.index] as number, b, ws.free[b.index] as number) ? -1 : 1;
   });
 }
 

@@ -1,5 +1,7 @@
+import type { Logger } from 'pino';
 import type { KubeExecConfig } from '../../config/schema';
 import { CommandExecutor, type CommandExecutorOptions } from '../command-executor';
+import { LoggingTransport } from '../logging-transport';
 import type { StorageExecutor } from '../types';
 import { loadKubeCredentials, type CredentialOptions } from './credentials';
 import { KubernetesTransport, type KubernetesTransportOptions } from './kube-transport';
@@ -9,7 +11,8 @@ export { CommandOutcomeUnknownError, KubernetesTransport, type KubernetesTranspo
 export { GlusterPodFinder, type PodTarget } from './pod-finder';
 
 export type KubernetesTransportFactoryOptions = KubernetesTransportOptions & CredentialOptions;
-export type KubernetesExecutorOptions = KubernetesTransportFactoryOptions & Pick<CommandExecutorOptions, 'warn'>;
+export type KubernetesExecutorOptions = KubernetesTransportFactoryOptions &
+  Pick<CommandExecutorOptions, 'warn'> & { log?: Logger };
 
 /** A transport that runs command lines in the gluster pods, with credentials picked from the kubeexec settings. */
 export function createKubernetesTransport(
@@ -28,8 +31,9 @@ export function createKubernetesExecutor(
   config: KubeExecConfig,
   options: KubernetesExecutorOptions = {},
 ): StorageExecutor & { close(): Promise<void> } {
-  const { warn, ...transportOptions } = options;
-  return new CommandExecutor(createKubernetesTransport(config, transportOptions), config, {
+  const { warn, log, ...transportOptions } = options;
+  const transport = createKubernetesTransport(config, transportOptions);
+  return new CommandExecutor(log ? new LoggingTransport(transport, log) : transport, config, {
     kind: 'kubernetes',
     ...(warn ? { warn } : {}),
   });

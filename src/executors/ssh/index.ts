@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 
+import type { Logger } from 'pino';
 import type { SshExecConfig } from '../../config/schema';
 import { CommandExecutor, type CommandExecutorOptions } from '../command-executor';
+import { LoggingTransport } from '../logging-transport';
 import type { StorageExecutor } from '../types';
 import { KnownHostsPolicy, PinnedHostKeys, type HostKeyPolicy } from './host-keys';
 import { SshTransport } from './ssh-transport';
@@ -37,7 +39,9 @@ export function createSshTransport(config: SshExecConfig): SshTransport {
 /** The ssh executor: Brickyard's command sequences over pooled ssh connections to the nodes' manage hostnames. */
 export function createSshExecutor(
   config: SshExecConfig,
-  options: Pick<CommandExecutorOptions, 'warn'> = {},
+  options: Pick<CommandExecutorOptions, 'warn'> & { log?: Logger } = {},
 ): StorageExecutor & { close(): Promise<void> } {
-  return new CommandExecutor(createSshTransport(config), config, { ...options, kind: 'ssh' });
+  const { log, ...rest } = options;
+  const transport = createSshTransport(config);
+  return new CommandExecutor(log ? new LoggingTransport(transport, log) : transport, config, { ...rest, kind: 'ssh' });
 }

@@ -5,7 +5,7 @@ import { listAllBricks } from '../../db/repositories/bricks';
 import { listClusters } from '../../db/repositories/clusters';
 import { listDevices } from '../../db/repositories/devices';
 import { listNodes } from '../../db/repositories/nodes';
-import { countOperations, findOperation, listOperations, type OperationRecord } from '../../db/repositories/operations';
+import { countOperations, findOperation, listOperations } from '../../db/repositories/operations';
 import { listVolumes } from '../../db/repositories/volumes';
 import { callerOf } from '../auth';
 import { readBody } from '../body';
@@ -14,6 +14,7 @@ import { sendAccepted, sendJson } from '../respond';
 import { adminStateSchema } from '../schemas';
 import type { HttpServices } from '../services';
 import { notFoundText } from './params';
+import type { OperationRecord } from '../../domain/operation';
 
 function presentOperation(op: OperationRecord) {
   return {

@@ -51,16 +51,32 @@ describe('exact layouts', () => {
     expect(place([c]).bricks.find((b) => b.zone === 1)?.deviceId).toBe('n1d0');
   });
 
-  it('on a node, takes the device the brick fits most tightly, keeping whole disks for large bricks', () => {
-    let clusters = [gridCluster('c1', 3, 1, [100, 100])];
+  describe('on a node', () => {
     const devicesOf = (p: VolumePlacement): string[] => [...new Set(p.bricks.map((b) => b.deviceId.slice(-2)))];
-    const sequence = [60, 30, 90].map((sizeGib) => {
-      const p = place(clusters, { sizeGib });
-      clusters = applyPlacement(clusters, p);
-      return devicesOf(p);
+    function sequence(start: ClusterSnapshot, sizes: number[]): string[][] {
+      let clusters = [start];
+      return sizes.map((sizeGib) => {
+        const p = place(clusters, { sizeGib });
+        clusters = applyPlacement(clusters, p);
+        return devicesOf(p);
+      });
+    }
+
+    it('spreads bricks over the disks: the device with the fewest bricks takes the next one', () => {
+      // Three equal disks per node: tightest-first put every brick on d0 and left d1 and d2 empty.
+      expect(sequence(gridCluster('c1', 3, 1, [100, 100, 100]), [10, 10, 10, 10])).toEqual([['d0'], ['d1'], ['d2'], ['d0']]);
     });
-    // Spreading 30 GiB to the empty disks would have left no room for the 90 GiB volume.
-    expect(sequence).toEqual([['d0'], ['d0'], ['d1']]);
+
+    it('among devices with as many bricks, takes the tightest fit, keeping the large disk whole longest', () => {
+      expect(sequence(gridCluster('c1', 3, 1, [100, 200]), [10, 10, 10])).toEqual([['d0'], ['d1'], ['d0']]);
+    });
+
+    it('packs first: a brick that leaves under 2% of a device free goes there whatever its brick count', () => {
+      // 39 GiB holds back 39.2 GiB; d0 has 39.7 GiB left after 60 GiB, so 0.5 GiB (0.5%) would stay free.
+      expect(sequence(gridCluster('c1', 3, 1, [100, 100]), [60, 39])).toEqual([['d0'], ['d0']]);
+      // 30 GiB would leave 9.5 GiB (9.5%) on d0: not packing, so the empty d1 takes it.
+      expect(sequence(gridCluster('c1', 3, 1, [100, 100]), [60, 30])).toEqual([['d0'], ['d1']]);
+    });
   });
 
   it('places disperse 4+2 on three zones, two bricks per zone on distinct nodes', () => {
