@@ -255,15 +255,11 @@ export class OperationRunner {
         const subject = await describeOperation(this.ctx.db, op);
         const started = Date.now();
         const error = op.error ?? INTERRUPTED;
-        if (fresh || finishing) {
-          const result = await this.forward(def, run, subject);
-          const action = result === 'succeeded' || result === 'kept' ? 'finished' : 'rolled back';
-          this.observer.recovered({ ...subject, action, ms: Date.now() - started });
-        } else {
-          const result = await this.undo(def, run, new Error(error));
-          const action = result === 'kept' ? 'finished' : 'rolled back';
-          this.observer.recovered({ ...subject, action, ms: Date.now() - started, error });
-        }
+        const ending = fresh || finishing ? await this.forward(def, run, subject) : await this.undo(def, run, new Error(error));
+        const action = ending === 'succeeded' || ending === 'kept' ? 'finished' : 'rolled back';
+        // an error here means the recovery itself is not complete yet (it will be retried)
+        const incomplete = ending === 'cleanup pending' || ending === 'handed back';
+        this.observer.recovered({ ...subject, action, ms: Date.now() - started, ...(incomplete ? { error } : {}) });
       });
     } catch (err) {
       this.ctx.log.error({ err, op: op.id }, 'operation recovery failed');
