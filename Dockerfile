@@ -8,7 +8,23 @@ COPY bench ./bench
 COPY bin ./bin
 RUN npm ci && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+# The CSI driver image (`docker build --target csi -t brickyard/brickyard-csi:<version> .`): the same build,
+# plus the GlusterFS FUSE client the node service mounts with; deploy/kubernetes runs it in both modes.
+FROM node:20-bookworm-slim AS csi
+RUN apt-get update && apt-get install -y --no-install-recommends glusterfs-client util-linux \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
+COPY package.json ./
+COPY src/csi/proto ./src/csi/proto
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["node", "bin/brickyard", "csi"]
+CMD ["--mode=node", "--endpoint=unix:///csi/csi.sock"]
+
+# The server image, the default target (`docker build -t brickyard/brickyard:<version> .`).
+FROM node:20-bookworm-slim AS server
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

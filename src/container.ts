@@ -1,17 +1,20 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema';
 import { placementLimits, type AppContext } from './app/context';
 import { OPERATIONS } from './app/operations';
 import { OperationRunner } from './app/runner';
 import { migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
+import { lockDataDir, type DataDirLock } from './db/data-dir-lock';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
 import { createHttpApp } from './http/app';
 import { createMetrics } from './http/metrics';
 import type { HttpServices } from './http/services';
 import { createLogger } from './logger';
+import { loadTlsFiles } from './tls-files';
 import { createOperationObserver } from './observability/operation-observer';
 import { loggingExecutor } from './executors/logging-executor';
 import { Registry } from 'prom-client';
@@ -37,11 +40,25 @@ export async function createContainer(
   overrides: { executor?: ClosableExecutor; log?: Logger } = {},
 ): Promise<Container> {
   const log = overrides.log ?? createLogger(config.glusterfs.loglevel);
+  const tls = loadTlsFiles(config);
   const database = openDatabase(config.glusterfs.db);
-  await waitForDatabase(database.knex, config.glusterfs.db_wait_seconds * 1000, (err) =>
-    log.warn({ db: database.description, err: err.message }, 'waiting for the database'),
-  );
-  await migrate(database.knex);
+  let dataDirLock: DataDirLock | undefined;
+  try {
+    if (database.dataDir) dataDirLock = lockDataDir(database.dataDir);
+    const waitSeconds = config.glusterfs.db_wait_seconds;
+    await waitForDatabase(
+      database.knex,
+      waitSeconds * 1000,
+      (reason, attempt) =>
+        log.warn({ db: database.description, attempt, reason }, `database ${database.description} not answering (try ${attempt}, waiting up to ${waitSeconds} s): ${reason}`),
+      database.description,
+    );
+    await migrate(database.knex);
+  } catch (err) {
+    dataDirLock?.release();
+    await database.knex.destroy().catch(() => undefined);
+    throw err;
+  }
   // Every executor step at debug level (operation id, host, step, ms), whichever executor runs.
   const executor = loggingExecutor(overrides.executor ?? (await createExecutor(config, log)), log);
   const app: AppContext = {
@@ -57,7 +74,7 @@ export async function createContainer(
   const registry = new Registry();
   const runner = new OperationRunner(app, OPERATIONS, createOperationObserver(log, registry));
   const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
-  const metrics = createMetrics(database.knex, runner, registry);
+  const metrics = createMetrics(app, runner, registry);
   const koa = createHttpApp(services, config, metrics, log);
   let server: Server | undefined;
 
@@ -71,7 +88,8 @@ export async function createContainer(
     log,
     async listen(port = Number(config.port), host = config.bind) {
       runner.start();
-      server = koa.listen(port, host);
+      server = tls ? createHttpsServer(tls, koa.callback()) : createHttpServer(koa.callback());
+      server.listen(port, host);
       await new Promise<void>((resolve, reject) => {
         server!.once('listening', resolve);
         server!.once('error', reject);
@@ -88,6 +106,7 @@ export async function createContainer(
       await closing;
       await executor.close?.();
       await database.knex.destroy();
+      dataDirLock?.release();
     },
   };
 }

@@ -1,21 +1,82 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from './config/load';
 import { createContainer } from './container';
+import { DatabaseUnreachableError } from './db/connect';
+import { DataDirLockedError } from './db/data-dir-lock';
+import { TlsConfigError } from './tls-files';
 
-function configPath(argv: string[]): string | undefined {
+const USAGE = `Usage: brickyard-server [--config FILE]
+
+Runs the Brickyard server: Heketi's REST API over GlusterFS storage nodes.
+
+Options:
+  -c, --config FILE  heketi.json-style configuration (default: BRICKYARD_CONFIG, else built-in defaults:
+                     port 8080, embedded database in ./data/brickyard, mock executor, auth off)
+  -h, --help         print this help and exit
+  -v, --version      print the version and exit
+
+Environment variables override the file (HEKETI_* and BRICKYARD_*; see README.md).
+`;
+
+/** Start-up failures that are the operator's to fix: one line, no stack. */
+const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, DataDirLockedError, TlsConfigError];
+
+function packageVersion(): string {
+  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'brickyard') return pkg.version ?? 'unknown';
+    }
+  }
+  return 'unknown';
+}
+
+interface Args {
+  config?: string;
+  help: boolean;
+  version: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { help: false, version: false };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i]!;
-    if (arg === '--config' || arg === '-c') return argv[i + 1];
-    if (arg.startsWith('--config=')) return arg.slice('--config='.length);
+    if (arg === '--help' || arg === '-h') args.help = true;
+    else if (arg === '--version' || arg === '-v') args.version = true;
+    else if (arg === '--config' || arg === '-c') {
+      const value = argv[(i += 1)];
+      if (!value) throw new ConfigError(`${arg} needs a file name`);
+      args.config = value;
+    } else if (arg.startsWith('--config=')) args.config = arg.slice('--config='.length);
+    else throw new ConfigError(`unknown argument ${JSON.stringify(arg)} (see --help)`);
   }
-  return process.env.BRICKYARD_CONFIG || undefined;
+  args.config ??= process.env.BRICKYARD_CONFIG || undefined;
+  return args;
 }
 
 async function main(): Promise<void> {
-  const config = loadConfig(configPath(process.argv.slice(2)));
+  const args = parseArgs(process.argv.slice(2));
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (args.version) {
+    process.stdout.write(`brickyard ${packageVersion()}\n`);
+    return;
+  }
+  const config = loadConfig(args.config);
   const container = await createContainer(config);
   const port = await container.listen();
   container.log.info(
-    { port, db: container.database.description, executor: config.glusterfs.executor, auth: config.use_auth },
+    {
+      port,
+      tls: config.enable_tls,
+      db: container.database.description,
+      executor: config.glusterfs.executor,
+      auth: config.use_auth,
+    },
     'brickyard listening',
   );
   let stopping = false;
@@ -36,6 +97,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`brickyard: ${err instanceof ConfigError ? err.message : (err as Error).stack ?? String(err)}\n`);
+  const oneLine = ONE_LINE_ERRORS.some((kind) => err instanceof kind);
+  process.stderr.write(`brickyard: ${oneLine ? (err as Error).message : (err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

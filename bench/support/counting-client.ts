@@ -9,10 +9,10 @@ export const ADMIN_KEY = 'bench-admin-key';
 export class CountingClient extends HeketiClient {
   rejected = 0;
 
-  constructor(url: string, pollMs: number, maxPollMs?: number) {
+  constructor(url: string, pollMs: number, maxPollMs?: number, credentials: { user: string; key: string } = { user: 'admin', key: ADMIN_KEY }) {
     super(url, {
-      user: 'admin',
-      key: ADMIN_KEY,
+      user: credentials.user,
+      key: credentials.key,
       maxRetries: 0,
       timeoutMs: 600_000,
       ...(maxPollMs !== undefined && maxPollMs > pollMs

@@ -11,6 +11,8 @@ export interface LoadRequest {
   sizes: number[];
   pollMs: number;
   pollMaxMs: number;
+  /** Another server's admin credentials (side-by-side with Heketi); Brickyard's bench key otherwise. */
+  credentials?: { user: string; key: string };
 }
 
 export interface LoadResult {
@@ -23,7 +25,7 @@ export interface LoadResult {
 }
 
 async function run(req: LoadRequest): Promise<LoadResult> {
-  const clients = Array.from({ length: req.clients }, () => new CountingClient(req.url, req.pollMs, req.pollMaxMs));
+  const clients = Array.from({ length: req.clients }, () => new CountingClient(req.url, req.pollMs, req.pollMaxMs, req.credentials));
   const result: LoadResult = { latencies: [], wallMs: 0, rejected: 0, polls: 0, failed: 0, errors: [] };
   let next = 0;
   const start = performance.now();

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { conflict, notFound } from '../domain/errors';
 import { newId } from '../domain/ids';
 import type { Cluster } from '../domain/model';
-import { deleteCluster, findCluster, insertCluster, updateClusterFlags } from '../db/repositories/clusters';
+import { clusterHasMembers, deleteCluster, findCluster, insertCluster, updateClusterFlags } from '../db/repositories/clusters';
 import type { AppContext } from './context';
 
 /** Clusters change only in the database: no storage node is involved, so these answer synchronously. */
@@ -22,11 +22,7 @@ export async function setClusterFlags(ctx: AppContext, id: string, flags: { file
 export async function removeCluster(ctx: AppContext, id: string): Promise<void> {
   await ctx.db.transaction(async (trx: Knex.Transaction) => {
     if (!(await findCluster(trx, id, true))) throw notFound();
-    const [nodes, volumes] = await Promise.all([
-      trx('nodes').where({ cluster_id: id }).first('id'),
-      trx('volumes').where({ cluster_id: id }).first('id'),
-    ]);
-    if (nodes || volumes) {
+    if (await clusterHasMembers(trx, id)) {
       throw conflict(`Unable to delete cluster [${id}] because it contains volumes and/or nodes`);
     }
     await deleteCluster(trx, id);

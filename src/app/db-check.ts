@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { setWidth } from '../domain/durability';
 import { listAllBricks } from '../db/repositories/bricks';
-import { listClusters } from '../db/repositories/clusters';
+import { listClustersWithVolumeCounts } from '../db/repositories/clusters';
 import { listDevices } from '../db/repositories/devices';
 import { listNodes } from '../db/repositories/nodes';
+import { listActiveOperationTargets } from '../db/repositories/operations';
 import { listVolumes } from '../db/repositories/volumes';
 
 export interface DbCheckReport {
@@ -19,20 +20,18 @@ export interface DbCheckReport {
  */
 export async function checkDatabase(db: Knex): Promise<DbCheckReport> {
   const [clusters, nodes, devices, volumes, bricks, active] = await Promise.all([
-    listClusters(db),
+    listClustersWithVolumeCounts(db),
     listNodes(db),
     listDevices(db),
     listVolumes(db),
     listAllBricks(db),
-    db('operations')
-      .where((q) => q.whereIn('state', ['pending', 'running']).orWhere({ cleanup_pending: true }))
-      .select('target_id as targetId'),
+    listActiveOperationTargets(db),
   ]);
   const problems: string[] = [];
   const clusterIds = new Set(clusters.map((c) => c.id));
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const deviceById = new Map(devices.map((d) => [d.id, d]));
-  const activeTargets = new Set(active.map((o: { targetId: string }) => o.targetId));
+  const activeTargets = new Set(active);
 
   for (const n of nodes) {
     if (!clusterIds.has(n.clusterId)) problems.push(`node ${n.id}: cluster ${n.clusterId} does not exist`);
@@ -73,10 +72,9 @@ export async function checkDatabase(db: Knex): Promise<DbCheckReport> {
     }
     if (v.state !== 'online' && !activeTargets.has(v.id)) problems.push(`volume ${v.id}: ${v.state} with no operation`);
   }
-  const counted = await db('clusters').select('id', 'volume_count');
-  for (const c of counted as Array<{ id: string; volume_count: number }>) {
+  for (const c of clusters) {
     const actual = volumes.filter((v) => v.clusterId === c.id).length;
-    if (actual !== c.volume_count) problems.push(`cluster ${c.id}: ${c.volume_count} volumes counted, ${actual} recorded`);
+    if (actual !== c.volumeCount) problems.push(`cluster ${c.id}: ${c.volumeCount} volumes counted, ${actual} recorded`);
   }
   const volumeIds = new Set(volumes.map((v) => v.id));
   for (const b of bricks) if (!volumeIds.has(b.volumeId)) problems.push(`brick ${b.id}: volume ${b.volumeId} does not exist`);

@@ -7,6 +7,7 @@ import { registerCluster } from './commands/cluster';
 import { registerCsi } from './commands/csi';
 import { registerDb } from './commands/db';
 import { registerDevice } from './commands/device';
+import { registerDockerPlugin } from './commands/docker-plugin';
 import { registerNode } from './commands/node';
 import { registerTopology } from './commands/topology';
 import { registerVolume } from './commands/volume';
@@ -59,6 +60,7 @@ export function buildProgram(io: CliIo): Command {
   registerDevice(program, kit);
   registerVolume(program, kit);
   registerDb(program, kit);
+  registerDockerPlugin(program, kit);
   registerCsi(program, kit, packageVersion());
   for (const group of program.commands) {
     addConnectionOptions(group, { jsonOutput: true, hidden: true });
@@ -69,6 +71,7 @@ export function buildProgram(io: CliIo): Command {
 
 function errorMessage(err: unknown): string {
   if (err instanceof HeketiError && err.status === 401) {
+    if (err.message.includes('no key given')) return `${err.message} (use --secret or set HEKETI_CLI_KEY)`;
     return `${err.message} (check --user and --secret, or HEKETI_CLI_USER and HEKETI_CLI_KEY)`;
   }
   if (err instanceof HeketiError || err instanceof CliError) return err.message;

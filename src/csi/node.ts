@@ -89,6 +89,17 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+/** False when the path's file system does not answer (a FUSE mount whose client died). */
+async function answers(path: string): Promise<boolean> {
+  try {
+    // statfs always reaches the file system; stat may be answered from the kernel's attribute cache.
+    await statfs(path);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOTCONN';
+  }
+}
+
 async function removeDir(path: string): Promise<void> {
   try {
     await rmdir(path);
@@ -132,7 +143,7 @@ export function nodeService({ nodeId, mounter, logDir }: NodeDeps) {
         // Whatever was mounted there before this call is not this call's to remove on failure.
         const before = await mounter.isMounted(staging);
         try {
-          await mkdir(staging, { recursive: true });
+          // (the mounter makes the directory, after replacing a dead mount there: mkdir on one fails)
           await mounter.mountGluster({ servers, volume, target: staging, logFile: join(logDir, `${id}.log`) });
         } catch (err) {
           if (!before) await cleanUp(staging);
@@ -169,9 +180,15 @@ export function nodeService({ nodeId, mounter, logDir }: NodeDeps) {
       requireSupported('volume_capability', [req.volume_capability]);
       const readOnly = req.readonly || isReadOnlyMode(req.volume_capability);
       return queue.run(target, async () => {
-        if (await mounter.isMounted(target)) return {};
-        if (!(await mounter.isMounted(staging))) {
-          throw new CsiError(status.FAILED_PRECONDITION, `volume ${id} is not staged at ${staging}: call NodeStageVolume first`);
+        if (await mounter.isMounted(target)) {
+          if (await answers(target)) return {};
+          // Published before, but the client underneath died: bind the (restaged) volume again.
+          await mounter.unmount(target).catch((err: unknown) => {
+            throw mountFailed(err, `replacing the dead mount of volume ${id} at ${target}`);
+          });
+        }
+        if (!(await mounter.isMounted(staging)) || !(await answers(staging))) {
+          throw new CsiError(status.FAILED_PRECONDITION, `volume ${id} is not staged at ${staging} (or its mount has gone away): call NodeStageVolume first`);
         }
         try {
           await mkdir(target, { recursive: true });

@@ -4,6 +4,8 @@ import knex, { type Knex } from 'knex';
 import pg from 'pg';
 import ClientPGLite from 'knex-pglite';
 import { migrationSource } from '../../db/migrations';
+import { migrateUnderLock } from './migration-lock';
+import { openPGlite } from './pglite';
 
 // int8 (bigint sizes, counts) as JS numbers: KiB values stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number.parseInt(value, 10));
@@ -16,6 +18,8 @@ export interface Database {
   kind: DbKind;
   /** Where the data lives, without credentials, for logs. */
   description: string;
+  /** The embedded database's directory (PGlite kept on disk); one server at a time may use it. */
+  dataDir?: string;
 }
 
 export function isPostgresUrl(setting: string): boolean {
@@ -55,33 +59,61 @@ export function openDatabase(setting: string, options: { poolMax?: number } = {}
   return {
     kind: 'pglite',
     description: inMemory ? 'PGlite in memory' : `PGlite in ${dir}`,
+    dataDir: dir,
     knex: knex({
       client: ClientPGLite as unknown as typeof knex.Client,
       dialect: 'postgres',
-      connection: dir ? { connectionString: `file://${dir}` } : {},
+      // knex-pglite takes a ready-made instance (its own would use PostgreSQL's buffer sizes).
+      connection: { pglite: openPGlite(dir) } as unknown as Knex.StaticConnectionConfig,
       // PGlite is one connection: everything queues on it, so waiting must not time out under load.
       acquireConnectionTimeout: 600_000,
     }),
   };
 }
 
-/** Retries until the database answers (PostgreSQL may still be starting) or the time is up. */
-export async function waitForDatabase(db: Knex, timeoutMs: number, onRetry?: (err: Error) => void): Promise<void> {
+/** A start-up failure told in one line (no stack): what failed and where. */
+export class DatabaseUnreachableError extends Error {
+  override name = 'DatabaseUnreachableError';
+}
+
+/** One line for a connection failure; a host with several addresses fails with an AggregateError and no message. */
+export function describeConnectionError(err: unknown): string {
+  const e = err as Error & { code?: string; errors?: Error[] };
+  const parts = e.errors?.length ? e.errors.map((x) => x.message) : [e.message || e.code || String(err)];
+  return [...new Set(parts)].join('; ');
+}
+
+/**
+ * Retries until the database answers (PostgreSQL may still be starting) or the time is up; `onRetry` hears one
+ * line per failed try (attempt number and reason), the final failure is a DatabaseUnreachableError.
+ */
+export async function waitForDatabase(
+  db: Knex,
+  timeoutMs: number,
+  onRetry?: (reason: string, attempt: number) => void,
+  where = 'the database',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let attempt = 1; ; attempt += 1) {
     try {
       await db.raw('select 1');
       return;
     } catch (err) {
-      if (Date.now() >= deadline) throw new Error(`database not reachable: ${(err as Error).message}`);
-      onRetry?.(err as Error);
+      const reason = describeConnectionError(err);
+      if (Date.now() >= deadline) {
+        throw new DatabaseUnreachableError(
+          `database ${where} not reachable after ${attempt} tries in ${Math.round(timeoutMs / 1000)} s: ${reason}`,
+        );
+      }
+      onRetry?.(reason, attempt);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
 }
 
+/** Brings the schema up to date; safe with many servers starting at once (see migration-lock.ts). */
 export async function migrate(db: Knex): Promise<void> {
-  await db.migrate.latest({ migrationSource });
+  await migrateUnderLock(db);
 }
 
 export async function rollbackAll(db: Knex): Promise<void> {

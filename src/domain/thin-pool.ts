@@ -33,3 +33,26 @@ export function deviceFits(freeKib: number, reservedKib: number): boolean {
 export function metadataSpareKib(totalKib: number, extentKib = DEFAULT_EXTENT_KIB): number {
   return thinPoolSizes(totalKib, 1, extentKib).poolMetadataKib;
 }
+
+export interface DeviceBooks {
+  totalKib: number;
+  freeKib: number;
+  usedKib: number;
+}
+
+/**
+ * A device's figures as an operator reads them: the metadata spare allowance is left out of `total` (it is
+ * never usable by bricks), so an empty device shows `used` 0 and `total = free + used` always holds.
+ * `report` is what the node says (its free space already lacks any spare LVM has made, which is part of the
+ * allowance, not extra); `pendingKib` is space reserved by bricks that may not be on the disk yet.
+ */
+export function deviceBooks(
+  report: { totalKib: number; freeKib: number; extentKib: number; metadataSpareKib?: number },
+  pendingKib = 0,
+): DeviceBooks {
+  const allowance = metadataSpareKib(report.totalKib, report.extentKib);
+  const totalKib = Math.max(0, report.totalKib - allowance);
+  const usable = report.freeKib + (report.metadataSpareKib ?? 0) - allowance - pendingKib;
+  const freeKib = Math.min(totalKib, Math.max(0, usable));
+  return { totalKib, freeKib, usedKib: totalKib - freeKib };
+}

@@ -41,6 +41,16 @@ function secretKey(key: string): KeyObject {
   return k;
 }
 
+/** A client with a user but no key (HEKETI_CLI_KEY unset) signs with "": say so rather than "signature is invalid". */
+function signedWithEmptyKey(token: string): boolean {
+  try {
+    jwt.verify(token, secretKey(''), { algorithms: HMAC_ALGORITHMS, ignoreExpiration: true, ignoreNotBefore: true });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function invalid(reason: string): HttpError {
   return new HttpError(401, `Invalid JWT token: ${reason}`);
 }
@@ -77,6 +87,7 @@ export function authenticate(
     if (err instanceof jwt.TokenExpiredError) throw invalid('token is expired');
     if (err instanceof jwt.NotBeforeError) throw invalid('token is not valid yet');
     if (err instanceof jwt.JsonWebTokenError && /signature/.test(err.message)) {
+      if (signedWithEmptyKey(token)) throw invalid(`no key given: the client signed the token with an empty key (give the ${role} key)`);
       throw invalid('signature is invalid (client and server secrets may not match)');
     }
     throw invalid((err as Error).message);

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Knex } from 'knex';
+import type { AppContext } from '../app/context';
+import { inventory } from '../app/queries';
 import type { OperationRunner } from '../app/runner';
 import type { RequestFailure } from './errors';
 
@@ -9,7 +10,7 @@ import type { RequestFailure } from './errors';
  * (memory, CPU, event loop lag, handles). Operation counts are registered on the same registry by the
  * operation observer.
  */
-export function createMetrics(db: Knex, runner: OperationRunner, registry: Registry = new Registry()) {
+export function createMetrics(app: AppContext, runner: OperationRunner, registry: Registry = new Registry()) {
   collectDefaultMetrics({ register: registry });
   const deviceLabels = ['cluster', 'hostname', 'device'] as const;
 
@@ -48,33 +49,28 @@ export function createMetrics(db: Knex, runner: OperationRunner, registry: Regis
   });
 
   async function collect(): Promise<void> {
-    const [clusters, nodes, devices, volumes] = await Promise.all([
-      db('clusters').select('id'),
-      db('nodes').select('id', 'cluster_id', 'manage_hostnames').whereNot({ lifecycle: 'pending' }),
-      db('devices').select('id', 'node_id', 'name', 'total_kib', 'free_kib', 'used_kib', 'brick_count').whereNot({ lifecycle: 'pending' }),
-      db('volumes').select('cluster_id').count('* as n').whereNot({ state: 'pending' }).groupBy('cluster_id'),
-    ]);
+    const { clusterIds, nodes, devices, volumesByCluster } = await inventory(app);
     for (const g of [nodesCount, deviceCount, deviceSize, deviceFree, deviceUsed, deviceBricks, volumesCount]) g.reset();
     up.set(1);
-    clusterCount.set(clusters.length);
+    clusterCount.set(clusterIds.length);
     const nodeById = new Map(nodes.map((n) => [n.id, n]));
-    for (const c of clusters) {
-      nodesCount.set({ cluster: c.id }, nodes.filter((n) => n.cluster_id === c.id).length);
-      volumesCount.set({ cluster: c.id }, 0);
+    for (const id of clusterIds) {
+      nodesCount.set({ cluster: id }, nodes.filter((n) => n.clusterId === id).length);
+      volumesCount.set({ cluster: id }, 0);
     }
-    for (const v of volumes) volumesCount.set({ cluster: String(v.cluster_id) }, Number(v.n));
+    for (const [clusterId, n] of volumesByCluster) volumesCount.set({ cluster: clusterId }, n);
     for (const n of nodes) {
-      const hostname = (n.manage_hostnames as string[])[0] ?? n.id;
-      deviceCount.set({ cluster: n.cluster_id, hostname }, devices.filter((d) => d.node_id === n.id).length);
+      const hostname = n.manageHostnames[0] ?? n.id;
+      deviceCount.set({ cluster: n.clusterId, hostname }, devices.filter((d) => d.nodeId === n.id).length);
     }
     for (const d of devices) {
-      const node = nodeById.get(d.node_id);
+      const node = nodeById.get(d.nodeId);
       if (!node) continue;
-      const labels = { cluster: node.cluster_id, hostname: (node.manage_hostnames as string[])[0] ?? node.id, device: d.name };
-      deviceSize.set(labels, Number(d.total_kib));
-      deviceFree.set(labels, Number(d.free_kib));
-      deviceUsed.set(labels, Number(d.used_kib));
-      deviceBricks.set(labels, Number(d.brick_count));
+      const labels = { cluster: node.clusterId, hostname: node.manageHostnames[0] ?? node.id, device: d.name };
+      deviceSize.set(labels, Number(d.totalKib));
+      deviceFree.set(labels, Number(d.freeKib));
+      deviceUsed.set(labels, Number(d.usedKib));
+      deviceBricks.set(labels, Number(d.brickCount));
     }
     inFlight.set(runner.inFlight);
     queued.set(runner.queued);

@@ -3,6 +3,7 @@ import { DomainError } from '../domain/errors';
 import {
   DEFAULT_DISPERSE,
   DEFAULT_REPLICA,
+  DISPERSE_COMBINATIONS,
   MAX_REPLICA,
   isValidDisperse,
   type Durability,
@@ -155,14 +156,19 @@ export function durabilityFrom(d: z.output<typeof volumeCreateSchema>['durabilit
       return { type: 'none' };
     case 'replicate': {
       const replica = d?.replicate?.replica || DEFAULT_REPLICA;
-      if (replica < 1 || replica > MAX_REPLICA) throw new DomainError('validation', 'Invalid replica value');
+      if (replica < 1 || replica > MAX_REPLICA) {
+        // Heketi's words first (clients match them), then what would be accepted.
+        const allowed = Array.from({ length: MAX_REPLICA }, (_, i) => i + 1);
+        throw new DomainError('validation', `Invalid replica value ${replica}: replica must be ${allowed.slice(0, -1).join(', ')} or ${MAX_REPLICA}`);
+      }
       return { type: 'replicate', replica };
     }
     case 'disperse': {
       const data = d?.disperse?.data || DEFAULT_DISPERSE.data;
       const redundancy = d?.disperse?.redundancy || DEFAULT_DISPERSE.redundancy;
       if (!isValidDisperse(data, redundancy)) {
-        throw new DomainError('validation', `Invalid dispersion combination: ${data}+${redundancy}`);
+        const allowed = DISPERSE_COMBINATIONS.map(([dd, rr]) => `${dd}+${rr}`).join(', ');
+        throw new DomainError('validation', `Invalid dispersion combination: ${data}+${redundancy}; allowed: ${allowed}`);
       }
       return { type: 'disperse', data, redundancy };
     }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, open, stat } from 'node:fs/promises';
+import { mkdir, open, stat, statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { summarizeClientLog } from './client-log';
 import { bindMountArgs, checkMountPath, glusterMountArgs, glusterSource, unmountArgs, type GlusterMountSpec } from './commands';
@@ -161,7 +161,8 @@ function sameVolume(source: string, volume: string): boolean {
 /** False when the path's filesystem does not answer (a FUSE mount whose daemon died). */
 async function answers(path: string): Promise<boolean> {
   try {
-    await stat(path);
+    // statfs always reaches the file system; stat may be answered from the kernel's attribute cache.
+    await statfs(path);
     return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code !== 'ENOTCONN';

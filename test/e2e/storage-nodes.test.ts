@@ -4,6 +4,7 @@ import { join } from 'node:path';
 
 import { HeketiClient, HeketiError, type Json } from '../../src/client/heketi-client';
 import { sshExecSchema } from '../../src/config/schema';
+import { metadataSpareKib } from '../../src/domain/thin-pool';
 import { CommandExecutor } from '../../src/executors/command-executor';
 import { createSshTransport } from '../../src/executors/ssh';
 import { assertCliBuilt, runCli } from '../cli/run-cli';
@@ -199,10 +200,12 @@ test('topology load through the CLI adds the three nodes and their disks with th
     const state = await nodeState(n.ip);
     const vg = vgOf(state, `vg_${device.id}`);
     expect(state.pvs[n.disk]).toBe(`vg_${device.id}`);
-    expect(device.storage.total).toBe(vg.totalExtents * vg.extentKib);
-    expect(device.storage.total).toBe(vg.sizeKib);
+    // The allowance for LVM's pool metadata spare is left out of total: an empty device shows used 0.
+    expect(vg.sizeKib).toBe(vg.totalExtents * vg.extentKib);
+    expect(device.storage.total).toBe(vg.sizeKib - metadataSpareKib(vg.sizeKib, vg.extentKib));
     expect(device.storage.free).toBeLessThanOrEqual(vg.freeExtents * vg.extentKib);
     expect(device.storage.free).toBeGreaterThan(device.storage.total - GIB_KIB);
+    expect(device.storage.used).toBe(0);
     expect(device.storage.used + device.storage.free).toBe(device.storage.total);
   }
   // Node add probed each new node into node1's trusted pool.
@@ -357,6 +360,7 @@ test('delete removes the gluster volume and every LV, pool, mount, fstab line an
     expect(state.dirs).toEqual([`${MOUNT_ROOT}/vg_${diskIds[n.name]}`]);
     const storage = await apiDevice(diskIds[n.name]!);
     expect(storage.free + storage.used).toBe(storage.total);
+    expect(storage.used).toBe(0);
   }
 });
 
@@ -424,7 +428,8 @@ test('device add refuses a disk with a filesystem on it unless destroydata, and 
   const device = ((await c.nodeInfo(nid)).devices as Json[]).find((d) => d.name === node1.spare)!;
   const state = await nodeState(node1.ip);
   expect(state.pvs[node1.spare]).toBe(`vg_${device.id}`);
-  expect(device.storage.total).toBe(vgOf(state, `vg_${device.id}`).sizeKib);
+  const spareVg = vgOf(state, `vg_${device.id}`);
+  expect(device.storage.total).toBe(spareVg.sizeKib - metadataSpareKib(spareVg.sizeKib, spareVg.extentKib));
   expect(await mustOnNode(node1.ip, `wipefs --no-act --noheadings --output TYPE ${node1.spare}`)).toBe('LVM2_member\n');
 
   await c.deviceState(device.id, 'offline');
@@ -459,7 +464,8 @@ test('node delete detaches the peer; node add probes it back into the pool', asy
   expect(await c.deviceAdd({ node: added!.id, name: node3.disk })).toBeNull();
   const device = (await c.nodeInfo(added!.id)).devices[0];
   diskIds[node3.name] = device.id;
-  expect(device.storage.total).toBe(vgOf(await nodeState(node3.ip), `vg_${device.id}`).sizeKib);
+  const vg3 = vgOf(await nodeState(node3.ip), `vg_${device.id}`);
+  expect(device.storage.total).toBe(vg3.sizeKib - metadataSpareKib(vg3.sizeKib, vg3.extentKib));
 });
 
 test('teardown through the API leaves every node blank', async () => {

@@ -67,6 +67,16 @@ describe('JWT authentication', () => {
     expect(r.text).toMatch(/^Invalid JWT token: .*\(client and server secrets may not match\)\n$/);
   });
 
+  test('a token signed with an empty key (a client given a user but no key) says no key was given', async () => {
+    for (const [iss, key] of [['admin', ADMIN_KEY], ['user', USER_KEY]]) {
+      const empty = jwt.sign({ iss, iat: now(), exp: now() + 60, qsh: qsh('GET', '/volumes') }, Buffer.alloc(0), { algorithm: 'HS256' });
+      const r = await call('GET', '/volumes', `Bearer ${empty}`);
+      expect(r.status).toBe(401);
+      expect(r.text).toBe(`Invalid JWT token: no key given: the client signed the token with an empty key (give the ${iss} key)\n`);
+      expect((await call('GET', '/volumes', good('GET', '/volumes', iss, key))).status).toBe(200);
+    }
+  });
+
   test('missing iss claim', async () => {
     const t = token({ iat: now(), exp: now() + 60, qsh: qsh('GET', '/clusters') });
     const r = await call('GET', '/clusters', `Bearer ${t}`);

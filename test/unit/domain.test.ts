@@ -1,6 +1,6 @@
 import { dataBricksPerSet, isValidDisperse, setWidth, toleratedLosses } from '../../src/domain/durability';
 import { applyTagChange } from '../../src/domain/tags';
-import { deviceFits, thinPoolSizes } from '../../src/domain/thin-pool';
+import { deviceBooks, deviceFits, metadataSpareKib, thinPoolSizes } from '../../src/domain/thin-pool';
 import { formatKib, KIB_PER_GIB } from '../../src/domain/units';
 import { Semaphore } from '../../src/app/semaphore';
 
@@ -20,6 +20,23 @@ describe('thin pool arithmetic (heketi-commands.md)', () => {
   test('a device fits only with strictly more free space than the reservation', () => {
     expect(deviceFits(100, 100)).toBe(false);
     expect(deviceFits(101, 100)).toBe(true);
+  });
+});
+
+describe('device books (the metadata spare allowance is not part of total)', () => {
+  const total = 500 * KIB_PER_GIB;
+  const allowance = metadataSpareKib(total);
+  test('an empty device: used 0, total = free', () => {
+    expect(allowance).toBe(2621440);
+    expect(deviceBooks({ totalKib: total, freeKib: total, extentKib: 4096 })).toEqual({ totalKib: total - allowance, freeKib: total - allowance, usedKib: 0 });
+  });
+  test('a spare LVM already made is part of the allowance; pending bricks count as used', () => {
+    const books = deviceBooks({ totalKib: total, freeKib: total - 8192 - 1_000_000, extentKib: 4096, metadataSpareKib: 8192 }, 50_000);
+    expect(books).toEqual({ totalKib: total - allowance, freeKib: total - allowance - 1_050_000, usedKib: 1_050_000 });
+    expect(books.freeKib + books.usedKib).toBe(books.totalKib);
+  });
+  test('a full device: free 0, never negative', () => {
+    expect(deviceBooks({ totalKib: total, freeKib: 4096, extentKib: 4096 })).toEqual({ totalKib: total - allowance, freeKib: 0, usedKib: total - allowance });
   });
 });
 

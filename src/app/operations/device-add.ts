@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { conflict, DomainError } from '../../domain/errors';
 import { newId } from '../../domain/ids';
 import type { Tags } from '../../domain/model';
-import { metadataSpareKib } from '../../domain/thin-pool';
+import { deviceBooks } from '../../domain/thin-pool';
 import { deleteDevice, findDevice, findDeviceByName, insertDevice, updateDevice } from '../../db/repositories/devices';
 import { findNode } from '../../db/repositories/nodes';
 import { ExecutorError, type DeviceReport } from '../../executors/types';
@@ -24,13 +24,10 @@ async function duplicate(db: Knex, input: DeviceAddInput): Promise<void> {
   if (existing) throw conflict(`Device ${input.name} already used by device with id ${existing.id} on node ${input.nodeId}`);
 }
 
-/** A new device's books: what the node reports free, less the metadata spare LVM will keep. */
+/** A new device's books: what the node reports, the metadata spare LVM will keep left out (deviceBooks). */
 export function sizesFrom(report: DeviceReport) {
-  const freeKib = Math.max(0, report.freeKib + (report.metadataSpareKib ?? 0) - metadataSpareKib(report.totalKib, report.extentKib));
   return {
-    totalKib: report.totalKib,
-    freeKib,
-    usedKib: report.totalKib - freeKib,
+    ...deviceBooks(report),
     extentKib: report.extentKib,
     pvUuid: report.pvUuid,
     paths: report.paths,

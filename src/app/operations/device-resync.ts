@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { conflict, notFound } from '../../domain/errors';
-import { metadataSpareKib } from '../../domain/thin-pool';
-import { sumPendingReservations } from '../../db/repositories/bricks';
+import { pendingReservedKib } from '../../db/repositories/bricks';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
+import { deviceBooks } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
 import { manageHost } from '../volume-specs';
 import { expectRows, UNDONE, type OperationDefinition } from './operation';
@@ -52,14 +52,9 @@ export const deviceResync: OperationDefinition<string, Payload> = {
     const { deviceId, report } = run.payload;
     const device = (await lockDevices(trx, [deviceId])).get(deviceId);
     if (!device || !report) return null;
-    const pendingKib = await sumPendingReservations(trx, deviceId);
-    // the spare LVM already keeps is part of the allowance, not extra
-    const spare = metadataSpareKib(report.totalKib, report.extentKib) - (report.metadataSpareKib ?? 0);
-    const freeKib = Math.max(0, report.freeKib - pendingKib - spare);
+    const pending = await pendingReservedKib(trx, deviceId);
     const changed = await updateDevice(trx, deviceId, {
-      totalKib: report.totalKib,
-      freeKib,
-      usedKib: report.totalKib - freeKib,
+      ...deviceBooks(report, pending),
       extentKib: report.extentKib,
       pvUuid: report.pvUuid || device.pvUuid,
       paths: report.paths.length > 0 ? report.paths : device.paths,

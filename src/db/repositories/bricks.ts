@@ -91,15 +91,15 @@ export async function updateBricks(db: Knex, ids: string[], changes: { state: Li
   return rows.length;
 }
 
+/** KiB reserved on a device by bricks still being made (they may not be on the disk yet). */
+export async function pendingReservedKib(db: Knex, deviceId: string): Promise<number> {
+  const row = await db('bricks').where({ device_id: deviceId, state: 'pending' }).sum({ kib: 'reserved_kib' }).first();
+  return Number(row?.kib ?? 0);
+}
+
 /** Deletes the bricks and returns the rows really deleted: space is credited from these, never from memory. */
 export async function deleteBricks(db: Knex, ids: string[]): Promise<Brick[]> {
   if (ids.length === 0) return [];
   const rows = await db<BrickRow>('bricks').whereIn('id', ids).delete().returning('*');
   return rows.map(toBrick);
-}
-
-/** What the bricks still being made on a device have reserved (they may not be on the disk yet). */
-export async function sumPendingReservations(db: Knex, deviceId: string): Promise<number> {
-  const row = await db('bricks').where({ device_id: deviceId, state: 'pending' }).sum({ kib: 'reserved_kib' }).first();
-  return Number(row?.kib ?? 0);
 }

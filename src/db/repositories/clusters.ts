@@ -36,6 +36,15 @@ export async function listClustersWithVolumeCounts(db: Knex): Promise<Array<Clus
   return rows.map((r) => ({ ...toCluster(r), volumeCount: r.volume_count }));
 }
 
+/** Whether any node or volume (in any state) still belongs to the cluster. */
+export async function clusterHasMembers(db: Knex, id: string): Promise<boolean> {
+  const [node, volume] = await Promise.all([
+    db('nodes').where({ cluster_id: id }).first('id'),
+    db('volumes').where({ cluster_id: id }).first('id'),
+  ]);
+  return Boolean(node || volume);
+}
+
 export async function updateClusterFlags(db: Knex, id: string, flags: { file: boolean; block: boolean }): Promise<void> {
   await db('clusters').where({ id }).update(flags);
 }

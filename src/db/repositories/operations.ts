@@ -230,6 +230,14 @@ export async function claimAbandoned(
   return (claimed as OperationRow[]).map(toOperation).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
+/** Targets of operations still working on them: pending, running, or failed with cleanup to do. */
+export async function listActiveOperationTargets(db: Knex): Promise<Array<string | null>> {
+  const rows = await db('operations')
+    .where((q) => q.whereIn('state', ['pending', 'running']).orWhere({ cleanup_pending: true }))
+    .select('target_id');
+  return rows.map((r: { target_id: string | null }) => r.target_id);
+}
+
 export async function listOperations(
   db: Knex,
   filter: { states?: OperationState[]; limit?: number } = {},

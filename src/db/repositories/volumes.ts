@@ -67,6 +67,12 @@ export async function listVolumeIds(db: Knex, filter: { clusterId?: string; visi
   return (await q).map((r: { id: string }) => r.id);
 }
 
+/** Volumes per cluster, pending ones left out (they are not shown until made). */
+export async function countVisibleVolumesByCluster(db: Knex): Promise<Map<string, number>> {
+  const rows = await db('volumes').select('cluster_id').count('* as n').whereNot({ state: 'pending' }).groupBy('cluster_id');
+  return new Map(rows.map((r) => [String(r.cluster_id), Number(r.n)]));
+}
+
 export async function listVolumes(db: Knex): Promise<Volume[]> {
   return (await db<VolumeRow>('volumes').select('*').orderBy('created_at').orderBy('id')).map(toVolume);
 }

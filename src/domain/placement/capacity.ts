@@ -1,5 +1,5 @@
-import { dataBricksPerSet, setWidth, type Durability } from '../durability';
-import { KIB_PER_GIB } from '../units';
+import { dataBricksPerSet, describeDurability, setWidth, type Durability } from '../durability';
+import { formatKib, KIB_PER_GIB } from '../units';
 import { buildClusterView, type ClusterView } from './eligibility';
 import { placeInView } from './place-volume';
 import type { ClusterCapacity, ClusterSnapshot, PlacementLimits, ZoneChecking } from './types';
@@ -70,4 +70,22 @@ export function clusterCapacity(cluster: ClusterSnapshot, limits: PlacementLimit
       disperse4plus2: largest(DISPERSE_4_2),
     },
   };
+}
+
+/**
+ * For a refusal: the largest volume of the requested durability that fits now, and of the usual ones, with the
+ * free space, e.g. "largest volume that fits now (1.5 TiB free): disperse 8+4 none, replica 3 499 GiB, ...".
+ */
+export function largestNowText(view: ClusterView, requested: Durability, limits: PlacementLimits, mode: ZoneChecking): string {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  for (const d of [requested, REPLICATE_3, REPLICATE_2, DISPERSE_4_2]) {
+    const name = describeDurability(d);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const gib = largestVolumeGib(view, d, limits, mode);
+    parts.push(`${name} ${gib > 0 ? `${gib} GiB` : 'none'}`);
+  }
+  const freeKib = view.slots.reduce((sum, s) => sum + (s.canData ? s.freeKib : 0), 0);
+  return `largest volume that fits now (${formatKib(freeKib)} free): ${parts.join(', ')}`;
 }

@@ -2,10 +2,12 @@ import { describeDurability, isValidDisperse, MAX_REPLICA, setWidth, type Durabi
 import { validationError } from '../errors';
 import { thinPoolSizes, type ThinPoolSizes } from '../thin-pool';
 import { formatKib } from '../units';
+import { largestNowText } from './capacity';
 import { buildClusterView, Workspace, type ClusterView } from './eligibility';
 import { nodesWithRoomPerZone, summarizeZone, zoneReports } from './explain';
 import { describeZoneRule, strictRuleSatisfiable, zoneCapFor } from './rules';
 import { placeSet, type SetSpec } from './set-placer';
+import { zoneShortfallText } from './zone-shortfall';
 import { arbiterBrickKib, sizingSteps } from './sizing';
 import type {
   ClusterFailureCode,
@@ -185,15 +187,19 @@ export function explainViewFailure(
     }
     // With no zone usable at all, space is what is missing, not zones.
     if (!ruleMet && usable.length > 0) {
-      const has = `zone${usable.length === 1 ? '' : 's'} ${zoneList(usable)} usable`;
       const relaxed = placeInView(view, req, limits, 'best-effort').ok
         ? '; zone checking best-effort would place it, with less protection'
         : '';
-      return {
-        code: 'zone_rule',
-        reason: `${describeZoneRule(req.durability)}, cluster ${view.clusterId} has ${has} for a ${formatKib(probe.brickKib)} brick${relaxed}; ${zoneText}`,
-        zones,
-      };
+      // What stops it first (nodes per zone against what the durability needs), then what would fit instead.
+      let why: string;
+      if (req.arbiter) {
+        const has = `zone${usable.length === 1 ? '' : 's'} ${zoneList(usable)} usable`;
+        why = `${describeZoneRule(req.durability)}, cluster ${view.clusterId} has ${has} for a ${formatKib(probe.brickKib)} brick`;
+      } else {
+        why = `cluster ${view.clusterId} cannot hold ${what}: ${zoneShortfallText(req.durability, view.zones, nodes, probe.brickKib)}`;
+      }
+      const largest = req.existingBricks ? '' : `; ${largestNowText(view, req.durability, limits, mode)}`;
+      return { code: 'zone_rule', reason: `${why}${largest}${relaxed}; ${zoneText}`, zones };
     }
   }
 

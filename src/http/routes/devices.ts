@@ -26,7 +26,7 @@ export function deviceRoutes(r: Router, s: HttpServices): void {
   });
 
   r.get('/devices/:id', async (ctx) => {
-    const view = await deviceView(s.app.db, ctx.params.id!);
+    const view = await deviceView(s.app, ctx.params.id!);
     if (!view) throw notFoundText();
     sendJson(ctx, 200, presentDevice(view));
   });

@@ -32,7 +32,7 @@ export function nodeRoutes(r: Router, s: HttpServices): void {
   });
 
   r.get('/nodes/:id', async (ctx) => {
-    const view = await nodeView(s.app.db, ctx.params.id!);
+    const view = await nodeView(s.app, ctx.params.id!);
     if (!view) throw notFoundText();
     sendJson(ctx, 200, presentNode(view));
   });

@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { findOperation } from '../../db/repositories/operations';
+import { findOperationById } from '../../app/system';
 import { callerOf } from '../auth';
 import { HttpError } from '../errors';
 import { sendSeeOther, sendText } from '../respond';
@@ -15,7 +15,7 @@ import { VOLUME_OPERATION_KINDS } from '../../app/operations';
 export function queueRoutes(r: Router, s: HttpServices): void {
 
   r.get('/queue/:id', async (ctx) => {
-    const op = await findOperation(s.app.db, ctx.params.id!);
+    const op = await findOperationById(s.app, ctx.params.id!);
     if (!op) throw notFoundText();
     // A user may use every volume route, and a retried create is handed the entry of the identical create
     // already running, whoever started it: volume operations are readable by users.

@@ -1,12 +1,12 @@
 import Router from '@koa/router';
-import { checkDatabase } from '../../app/db-check';
-import { recordFinished } from '../../app/finished-operation';
-import { listAllBricks } from '../../db/repositories/bricks';
-import { listClusters } from '../../db/repositories/clusters';
-import { listDevices } from '../../db/repositories/devices';
-import { listNodes } from '../../db/repositories/nodes';
-import { countOperations, findOperation, listOperations } from '../../db/repositories/operations';
-import { listVolumes } from '../../db/repositories/volumes';
+import {
+  checkRecords,
+  dumpDatabase,
+  findOperationById,
+  operationCounts,
+  recordCleanupRequest,
+  unfinishedOperations,
+} from '../../app/system';
 import { callerOf } from '../auth';
 import { readBody } from '../body';
 import type { Metrics } from '../metrics';
@@ -46,14 +46,7 @@ export function systemRoutes(r: Router, s: HttpServices, metrics: Metrics): void
   });
 
   r.get('/db/dump', async (ctx) => {
-    const [clusters, nodes, devices, volumes, bricks, pending] = await Promise.all([
-      listClusters(s.app.db),
-      listNodes(s.app.db),
-      listDevices(s.app.db),
-      listVolumes(s.app.db),
-      listAllBricks(s.app.db),
-      listOperations(s.app.db, { states: ['pending', 'running'] }),
-    ]);
+    const { clusters, nodes, devices, volumes, bricks, pending } = await dumpDatabase(s.app);
     const byId = <T extends { id: string }>(items: T[]) => Object.fromEntries(items.map((i) => [i.id, i]));
     sendJson(ctx, 200, {
       clusterentries: byId(clusters),
@@ -66,11 +59,11 @@ export function systemRoutes(r: Router, s: HttpServices, metrics: Metrics): void
   });
 
   r.get('/db/check', async (ctx) => {
-    sendJson(ctx, 200, await checkDatabase(s.app.db));
+    sendJson(ctx, 200, await checkRecords(s.app));
   });
 
   r.get('/operations', async (ctx) => {
-    const c = await countOperations(s.app.db);
+    const c = await operationCounts(s.app);
     sendJson(ctx, 200, {
       total: c.pending + c.running + c.cleanup,
       in_flight: s.runner.inFlight,
@@ -81,13 +74,12 @@ export function systemRoutes(r: Router, s: HttpServices, metrics: Metrics): void
   });
 
   r.get('/operations/pending', async (ctx) => {
-    const ops = await listOperations(s.app.db, { states: ['pending', 'running'] });
-    const cleanup = (await listOperations(s.app.db, { states: ['failed'] })).filter((o) => o.cleanupPending);
-    sendJson(ctx, 200, { pendingoperations: [...ops, ...cleanup].map(presentOperation) });
+    const ops = await unfinishedOperations(s.app);
+    sendJson(ctx, 200, { pendingoperations: ops.map(presentOperation) });
   });
 
   r.get('/operations/pending/:id', async (ctx) => {
-    const op = await findOperation(s.app.db, ctx.params.id!);
+    const op = await findOperationById(s.app, ctx.params.id!);
     if (!op) throw notFoundText();
     sendJson(ctx, 200, presentOperation(op));
   });
@@ -95,7 +87,7 @@ export function systemRoutes(r: Router, s: HttpServices, metrics: Metrics): void
   // Takes over abandoned operations now instead of at the next scan.
   r.post('/operations/pending/cleanup', async (ctx) => {
     await s.runner.recoverAbandoned();
-    const { opId } = await recordFinished(s.app, s.app.db, 'cleanup', callerOf(ctx).role, null);
+    const { opId } = await recordCleanupRequest(s.app, callerOf(ctx).role);
     sendAccepted(ctx, opId);
   });
 

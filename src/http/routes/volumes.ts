@@ -1,8 +1,7 @@
 import Router from '@koa/router';
 import { startVolumeCreate, startVolumeDelete, startVolumeExpand } from '../../app/operations';
 import { planVolume } from '../../app/operations/volume-create';
-import { volumeView } from '../../app/queries';
-import { listVolumeIds } from '../../db/repositories/volumes';
+import { visibleVolumeIds, volumeView } from '../../app/queries';
 import { callerOf } from '../auth';
 import { readBody } from '../body';
 import { presentPlacement, presentVolume } from '../presenters';
@@ -25,11 +24,11 @@ export function volumeRoutes(r: Router, s: HttpServices): void {
   });
 
   r.get('/volumes', async (ctx) => {
-    sendJson(ctx, 200, { volumes: await listVolumeIds(s.app.db, { visibleOnly: true }) });
+    sendJson(ctx, 200, { volumes: await visibleVolumeIds(s.app) });
   });
 
   r.get('/volumes/:id', async (ctx) => {
-    const view = await volumeView(s.app.db, ctx.params.id!);
+    const view = await volumeView(s.app, ctx.params.id!);
     if (!view) throw notFoundText();
     sendJson(ctx, 200, presentVolume(view));
   });

@@ -18,7 +18,9 @@ describe('failure messages', () => {
     const failure = failureOf([c], request({ sizeGib: 10 }), LIMITS);
     // The smallest layout tried is 8 sets of 1.25 GiB (16 sets would pass 32 bricks).
     expect(failure.message).toBe(
-      'No space: replica 3 needs 3 zones with room, cluster X has zones 1, 2 usable for a 1.3 GiB brick; ' +
+      'No space: cluster X cannot hold 10 GiB as replica 3: only zones 1, 2 have room for a 1.3 GiB brick; ' +
+        'replica 3 needs 3 nodes in 3 different zones; ' +
+        'largest volume that fits now (301 GiB free): replica 3 none, replica 2 99 GiB, disperse 4+2 none; ' +
         'zone checking best-effort would place it, with less protection; ' +
         'zone 1: 1 usable device, 100 GiB free, largest device 100 GiB free; ' +
         'zone 2: 2 usable devices, 200 GiB free, largest device 100 GiB free; ' +
@@ -49,7 +51,45 @@ describe('failure messages', () => {
     const c = gridCluster('two', 2, 2, [100]);
     const failure = failureOf([c], request({ durability: { type: 'disperse', data: 4, redundancy: 2 }, sizeGib: 8 }), LIMITS);
     expect(failure.message).toMatch(
-      /^No space: disperse 4\+2 needs 3 zones with room \(at most 2 bricks of a set per zone, each on its own node\), cluster two has zones 1, 2 usable for a 1 GiB brick;/,
+      /^No space: cluster two cannot hold 8 GiB as disperse 4\+2: only zones 1, 2 have room for a 1 GiB brick; disperse 4\+2 needs 6 nodes with at most 2 per zone \(4 usable here\); largest volume that fits now \(400 GiB free\): disperse 4\+2 none, replica 3 none, replica 2 198 GiB;/,
+    );
+  });
+
+  it('says first that too few nodes per zone stop a wide disperse set while space is free, and what fits now', () => {
+    // The fresh clone's shape: 3 zones of 2 nodes, plenty of space; 8+4 needs 12 nodes, 4 per zone at most.
+    const c = gridCluster('six', 3, 2, [500]);
+    const failure = failureOf([c], request({ durability: { type: 'disperse', data: 8, redundancy: 4 }, sizeGib: 100 }), LIMITS);
+    expect(failure.message).toMatch(
+      /^No space: cluster six cannot hold 100 GiB as disperse 8\+4: only 2 nodes per zone have room for a [\d.]+ GiB brick; disperse 8\+4 needs 12 nodes with at most 4 per zone \(6 usable here\); /,
+    );
+    const largest = /largest volume that fits now \(2\.9 TiB free\): disperse 8\+4 none, replica 3 (\d+) GiB, replica 2 (\d+) GiB, disperse 4\+2 (\d+) GiB;/.exec(
+      failure.message,
+    );
+    expect(largest).not.toBeNull();
+    // each figure is the largest that really fits: it places, one GiB more does not
+    const sizes = largest!.slice(1).map(Number);
+    const durabilities = [
+      { type: 'replicate', replica: 3 },
+      { type: 'replicate', replica: 2 },
+      { type: 'disperse', data: 4, redundancy: 2 },
+    ] as const;
+    durabilities.forEach((durability, i) => {
+      expect(placeVolume([c], request({ durability, sizeGib: sizes[i]! }), LIMITS).ok).toBe(true);
+      expect(placeVolume([c], request({ durability, sizeGib: sizes[i]! + 1 }), LIMITS).ok).toBe(false);
+    });
+    expect(failure.clusters[0]?.code).toBe('zone_rule');
+  });
+
+  it('lists nodes with room per zone when zones differ', () => {
+    const c = cluster('u', [
+      { zone: 1, devices: [100] },
+      { zone: 1, devices: [100] },
+      { zone: 2, devices: [100] },
+      { zone: 3, devices: [100] },
+    ]);
+    const failure = failureOf([c], request({ durability: { type: 'disperse', data: 4, redundancy: 2 }, sizeGib: 8 }), LIMITS);
+    expect(failure.message).toMatch(
+      /^No space: cluster u cannot hold 8 GiB as disperse 4\+2: nodes with room for a 1 GiB brick per zone: zone 1: 2, zone 2: 1, zone 3: 1; disperse 4\+2 needs 6 nodes with at most 2 per zone \(4 usable here\);/,
     );
   });
 
@@ -63,7 +103,9 @@ describe('failure messages', () => {
     ]);
     // 5 GiB is tried down to 4 sets of 1.25 GiB bricks; only zone 3 has a device that could take one.
     const failure = failureOf([c], request({ sizeGib: 5, tagRules: [{ key: 'disk', value: 'hdd', negate: true }] }), LIMITS);
-    expect(failure.message).toMatch(/^No space: replica 3 needs 3 zones with room, cluster c has zone 3 usable for a 1.3 GiB brick; /);
+    expect(failure.message).toMatch(
+      /^No space: cluster c cannot hold 5 GiB as replica 3: only zone 3 has room for a 1.3 GiB brick; replica 3 needs 3 nodes in 3 different zones; /,
+    );
     expect(failure.message).toContain(
       'zone 1: 0 usable devices, 1 GiB free, largest device 1 GiB free; passed over 3: 1 too small, 1 node offline, 1 device failed',
     );

@@ -1,0 +1,302 @@
+/**
+ * Side by side (issue 12): Brickyard on PGlite (the default) and on PostgreSQL, each started as deployed in its
+ * own process (`node dist/src/main.js`, mock executor, auth on), and optionally a Heketi-compatible server
+ * started elsewhere (--heketi-url, e.g. `heketi --config=heketi.json` with "executor": "mock"), measured in one
+ * run by the same client, so the machine's load falls on all of them alike:
+ *
+ *  - --creates sequential replica 3 creates (seeded 1-10 GiB), one keep-alive client taking the servers in
+ *    turn request by request; p50 and p95 per server (POST to the volume's JSON, queue polled every --poll-ms);
+ *  - then as many deletes, the same way;
+ *  - --clients clients x --volumes creates against one server at a time (clients in a child process):
+ *    creates/s, 429 answers (counted, then retried), p95, and for Brickyard the server's CPU time per create;
+ *  - Brickyard's resident memory right after start, after the runs, and, for PGlite, the start-up time on the
+ *    now existing data directory and the resident memory right after it; then a kill -9 check: a create that
+ *    answered is there after the server is killed and started again.
+ *
+ * Every step runs --rounds times; the order of the servers turns each round. Prints figures, never fails on
+ * timing (exit code 1 only if a create or delete failed, or a created volume was lost to kill -9).
+ *
+ * Run: npm run build && node dist/bench/side-by-side.js [--heketi-url=http://127.0.0.1:8080 --heketi-key=...]
+ */
+import { fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import knex from 'knex';
+import { dbFlag, intFlag, parseFlags } from './support/args';
+import { CountingClient, replica3 } from './support/counting-client';
+import type { LoadRequest, LoadResult } from './support/load-worker';
+import { startProcessServer, type ProcessServer } from './support/process-server';
+import { buildTopology, PG_ADMIN_URL } from './support/server';
+import { ms, prng, since, summarize, table } from './support/stats';
+
+const USAGE = `node dist/bench/side-by-side.js [flags]
+  --heketi-url=URL         a Heketi-compatible server already running (mock executor); none: Brickyard only
+  --heketi-user=admin --heketi-key=KEY   its admin credentials (use_auth)
+  --db=pglite,postgres     Brickyard's databases
+  --creates=200            sequential creates (then deletes) per server and round
+  --clients=32 --volumes=256   the concurrent run
+  --rounds=2               repeats of every step, server order turned each round
+  --poll-ms=5              queue poll interval
+  --nodes=9 --zones=3 --devices=2   topology built on each server through its API
+  --fill=0                 after the rounds, fill each Brickyard to this many volumes through the API (16
+                           clients) and measure its memory and restart there (issue 12: 10000)
+  --device-gib=100000      Brickyard's mock device size`;
+
+const flags = parseFlags(
+  process.argv.slice(2),
+  {
+    'heketi-url': '',
+    'heketi-user': 'admin',
+    'heketi-key': '',
+    db: 'pglite,postgres',
+    creates: '200',
+    clients: '32',
+    volumes: '256',
+    rounds: '2',
+    'poll-ms': '5',
+    nodes: '9',
+    zones: '3',
+    devices: '2',
+    fill: '0',
+    'device-gib': '100000',
+  },
+  USAGE,
+);
+const CREATES = intFlag(flags, 'creates');
+const CLIENTS = intFlag(flags, 'clients');
+const VOLUMES = intFlag(flags, 'volumes');
+const ROUNDS = intFlag(flags, 'rounds');
+const POLL_MS = intFlag(flags, 'poll-ms');
+const FILL = intFlag(flags, 'fill');
+
+interface Target {
+  name: string;
+  url: string;
+  credentials: { user: string; key: string };
+  /** Brickyard only: its process, and how to remove its data. */
+  server?: ProcessServer;
+  db?: string;
+  dbKind?: 'pglite' | 'postgres';
+  remove?: () => Promise<void>;
+  rssAfterStartMb?: number;
+  createMs: number[][];
+  deleteMs: number[][];
+  load: Array<LoadResult & { cpuMsPerCreate?: number }>;
+}
+
+const adminCredentials = { user: 'admin', key: 'bench-admin-key' };
+
+async function adminSql(sql: string): Promise<void> {
+  const admin = knex({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
+  try {
+    await admin.raw(sql);
+  } finally {
+    await admin.destroy();
+  }
+}
+
+async function startBrickyard(kind: 'pglite' | 'postgres', workDir: string): Promise<Target> {
+  let db: string;
+  let remove: () => Promise<void>;
+  if (kind === 'postgres') {
+    const name = `bench_${randomBytes(6).toString('hex')}`;
+    await adminSql(`CREATE DATABASE ${name}`);
+    const u = new URL(PG_ADMIN_URL);
+    u.pathname = `/${name}`;
+    db = u.toString();
+    remove = () => adminSql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  } else {
+    db = mkdtempSync(join(workDir, 'pglite-'));
+    remove = async () => rmSync(db, { recursive: true, force: true });
+  }
+  const server = await startProcessServer({ db, workDir, glusterfs: glusterfsSettings() });
+  const target: Target = {
+    name: `Brickyard, ${kind === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
+    url: server.url,
+    credentials: adminCredentials,
+    server,
+    db,
+    dbKind: kind,
+    remove,
+    rssAfterStartMb: server.rssMb(),
+    createMs: [],
+    deleteMs: [],
+    load: [],
+  };
+  console.log(`${target.name}: started in ${(server.startupMs / 1000).toFixed(2)} s (new database), ${target.rssAfterStartMb!.toFixed(0)} MB resident`);
+  return target;
+}
+
+function glusterfsSettings(): Record<string, unknown> {
+  return { max_volumes_per_cluster: 100_000, mockexec: { device_size_gib: intFlag(flags, 'device-gib'), device_sizes: {} } };
+}
+
+const client = (t: Target): CountingClient => new CountingClient(t.url, POLL_MS, undefined, t.credentials);
+const turned = <T>(items: T[], round: number): T[] => items.map((_, i) => items[(i + round) % items.length]!);
+
+/** Sequential creates then deletes, the servers taken in turn request by request. */
+async function sequential(targets: Target[], round: number): Promise<void> {
+  const clients = new Map(targets.map((t) => [t, client(t)]));
+  const random = prng(100 + round);
+  const ids = new Map<Target, string[]>(targets.map((t) => [t, []]));
+  const creates = new Map<Target, number[]>(targets.map((t) => [t, []]));
+  const deletes = new Map<Target, number[]>(targets.map((t) => [t, []]));
+  for (let i = 0; i < CREATES; i += 1) {
+    const size = 1 + Math.floor(random() * 10);
+    for (const t of turned(targets, i + round)) {
+      const start = performance.now();
+      const volume = await clients.get(t)!.volumeCreate(replica3(size));
+      creates.get(t)!.push(since(start));
+      ids.get(t)!.push(String(volume.id));
+    }
+  }
+  for (let i = 0; i < CREATES; i += 1) {
+    for (const t of turned(targets, i + round)) {
+      const start = performance.now();
+      await clients.get(t)!.volumeDelete(ids.get(t)![i]!);
+      deletes.get(t)!.push(since(start));
+    }
+  }
+  for (const t of targets) {
+    t.createMs.push(creates.get(t)!);
+    t.deleteMs.push(deletes.get(t)!);
+  }
+}
+
+function runClients(request: LoadRequest): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, 'support', 'load-worker.js'), [], { stdio: 'inherit' });
+    child.once('message', (message: LoadResult | { error: string }) => {
+      if ('error' in message) reject(new Error(message.error));
+      else resolve(message);
+      child.kill();
+    });
+    child.once('error', reject);
+    child.send(request);
+  });
+}
+
+/** The concurrent run on each server in turn; its volumes are deleted afterwards (untimed, 16 at a time). */
+async function concurrent(targets: Target[], round: number): Promise<void> {
+  const random = prng(200 + round);
+  const sizes = Array.from({ length: VOLUMES }, () => 1 + Math.floor(random() * 10));
+  for (const t of turned(targets, round)) {
+    const cpuBefore = t.server?.cpuMs();
+    const result = await runClients({ url: t.url, clients: CLIENTS, sizes, pollMs: POLL_MS, pollMaxMs: 0, credentials: t.credentials });
+    const cpuMsPerCreate = t.server ? (t.server.cpuMs() - cpuBefore!) / VOLUMES : undefined;
+    t.load.push({ ...result, cpuMsPerCreate });
+    const ids = ((await client(t).volumeList()).volumes as string[]).slice();
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const c = client(t);
+        for (let id = ids.pop(); id !== undefined; id = ids.pop()) {
+          // A volume listed while its failed create was being undone is gone by its delete: nothing to do.
+          await c.volumeDelete(id).catch((err: { status?: number }) => {
+            if (err.status !== 404) throw err;
+          });
+        }
+      }),
+    );
+  }
+}
+
+/** PGlite: start-up on the existing data directory; every Brickyard: a create that answered survives kill -9. */
+async function restartChecks(t: Target, workDir: string): Promise<{ startupMs: number; rssMb: number; survived: boolean }> {
+  const c = client(t);
+  const volume = await c.volumeCreate(replica3(1));
+  await t.server!.kill9();
+  t.server = await startProcessServer({ db: t.db!, workDir, glusterfs: glusterfsSettings() });
+  t.url = t.server.url;
+  const startupMs = t.server.startupMs;
+  const rssMb = t.server.rssMb();
+  const listed = (await client(t).volumeList()).volumes as string[];
+  return { startupMs, rssMb, survived: listed.includes(String(volume.id)) };
+}
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'brickyard-side-'));
+  const targets: Target[] = [];
+  let failed = false;
+  console.log(`side-by-side: replica 3 volumes of 1-10 GiB, mock executors, auth on, queue polled every ${POLL_MS} ms`);
+  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  try {
+    if (flags['heketi-url']) {
+      targets.push({
+        name: 'Heketi',
+        url: flags['heketi-url'],
+        credentials: { user: flags['heketi-user']!, key: flags['heketi-key']! },
+        createMs: [],
+        deleteMs: [],
+        load: [],
+      });
+    } else {
+      console.log('no --heketi-url: Brickyard only (no Heketi binary on this machine)');
+    }
+    for (const kind of dbFlag(flags)) targets.push(await startBrickyard(kind, workDir));
+    const shape = { nodes: intFlag(flags, 'nodes'), zones: intFlag(flags, 'zones'), devicesPerNode: intFlag(flags, 'devices') };
+    for (const t of targets) await buildTopology(client(t), shape);
+
+    for (let round = 0; round < ROUNDS; round += 1) {
+      await sequential(targets, round);
+      await concurrent(targets, round);
+      console.log(`round ${round + 1} of ${ROUNDS} done, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    }
+    const rssAfterRuns = new Map(targets.filter((t) => t.server).map((t) => [t, t.server!.rssMb()]));
+    const filled = new Map<Target, { seconds: number; rssMb: number }>();
+    for (const t of FILL > 0 ? targets.filter((x) => x.server) : []) {
+      const random = prng(300);
+      const sizes = Array.from({ length: FILL }, () => 1 + Math.floor(random() * 10));
+      const start = performance.now();
+      const result = await runClients({ url: t.url, clients: 16, sizes, pollMs: 20, pollMaxMs: 0, credentials: t.credentials });
+      if (result.failed > 0) throw new Error(`${t.name}: ${result.failed} fill creates failed: ${result.errors.join('; ')}`);
+      filled.set(t, { seconds: since(start) / 1000, rssMb: t.server!.rssMb() });
+      console.log(`${t.name}: filled to ${FILL} volumes in ${filled.get(t)!.seconds.toFixed(0)} s, ${filled.get(t)!.rssMb.toFixed(0)} MB resident`);
+    }
+    const restarts = new Map<Target, Awaited<ReturnType<typeof restartChecks>>>();
+    for (const t of targets.filter((x) => x.server)) restarts.set(t, await restartChecks(t, workDir));
+
+    const perRound = (values: string[]): string => values.join(' / ');
+    const rows: string[][] = [
+      ['sequential creates, p50', ...targets.map((t) => perRound(t.createMs.map((m) => ms(summarize(m).p50))))],
+      ['sequential creates, p95', ...targets.map((t) => perRound(t.createMs.map((m) => ms(summarize(m).p95))))],
+      ['then deletes, p50', ...targets.map((t) => perRound(t.deleteMs.map((m) => ms(summarize(m).p50))))],
+      [
+        `${CLIENTS} clients, ${VOLUMES} creates: creates/s`,
+        ...targets.map((t) => perRound(t.load.map((l) => ((1000 * l.latencies.length) / l.wallMs).toFixed(1)))),
+      ],
+      ['  429 answers', ...targets.map((t) => perRound(t.load.map((l) => String(l.rejected))))],
+      ['  p95', ...targets.map((t) => perRound(t.load.map((l) => ms(summarize(l.latencies).p95, 0))))],
+      ['  server CPU per create', ...targets.map((t) => perRound(t.load.map((l) => (l.cpuMsPerCreate === undefined ? '-' : ms(l.cpuMsPerCreate)))))],
+      ['resident memory right after start', ...targets.map((t) => (t.rssAfterStartMb ? `${t.rssAfterStartMb.toFixed(0)} MB` : '-'))],
+      ['resident memory after the runs', ...targets.map((t) => (rssAfterRuns.has(t) ? `${rssAfterRuns.get(t)!.toFixed(0)} MB` : '-'))],
+      [`resident memory at ${FILL} volumes`, ...targets.map((t) => (filled.has(t) ? `${filled.get(t)!.rssMb.toFixed(0)} MB` : '-'))],
+      ['start-up on the existing database', ...targets.map((t) => (restarts.has(t) ? `${(restarts.get(t)!.startupMs / 1000).toFixed(2)} s` : '-'))],
+      ['resident memory right after that start', ...targets.map((t) => (restarts.has(t) ? `${restarts.get(t)!.rssMb.toFixed(0)} MB` : '-'))],
+      ['create that answered, after kill -9', ...targets.map((t) => (restarts.has(t) ? (restarts.get(t)!.survived ? 'kept' : 'LOST') : '-'))],
+    ];
+    console.log(`\n${table(['workload (one figure per round)', ...targets.map((t) => t.name)], rows)}`);
+    for (const t of targets) {
+      const failures = t.load.reduce((n, l) => n + l.failed, 0);
+      if (failures > 0) {
+        failed = true;
+        console.log(`${t.name}: ${failures} concurrent creates failed: ${t.load.flatMap((l) => l.errors).slice(0, 3).join('; ')}`);
+      }
+      if (restarts.get(t)?.survived === false) failed = true;
+    }
+    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  } finally {
+    for (const t of targets) {
+      await t.server?.stop();
+      await t.remove?.();
+    }
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  if (failed) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+
+/**
+ * The embedded database's settings. PostgreSQL's defaults size its buffers for a server of its own (128 MB of
+ * shared buffers, 64 MB for maintenance); Brickyard's data is a few MB even at 10,000 volumes, and inside PGlite
+ * every buffer is WebAssembly memory in the server's process. Smaller buffers cost nothing measurable here and
+ * take ~130 MB off the resident size (docs/benchmarks.md).
+ */
+export const PGLITE_CONF = [
+  'shared_buffers = 8MB',
+  'maintenance_work_mem = 8MB',
+  'wal_buffers = 512kB',
+  'temp_buffers = 1MB',
+].join('\n');
+
+export function pgliteOptions(): PGliteOptions {
+  return { postgresqlconf: PGLITE_CONF };
+}
+
+/**
+ * A new data directory is initialised (initdb) in a short-lived child process: initdb runs in its own
+ * WebAssembly instance whose ~500 MB the server process would otherwise keep resident for its whole life.
+ * The child writes the directory and exits; the server then opens it as an existing one.
+ */
+export function initializeDataDir(dir: string): void {
+  if (existsSync(join(dir, 'PG_VERSION'))) return;
+  const script = [
+    'const { PGlite } = require(process.argv[1]);',
+    'const db = new PGlite(process.argv[2], { postgresqlconf: process.argv[3] });',
+    'db.waitReady.then(() => db.close()).catch((e) => { console.error(e && e.message ? e.message : e); process.exit(1); });',
+  ].join('\n');
+  const child = spawnSync(process.execPath, ['-e', script, require.resolve('@electric-sql/pglite'), dir, PGLITE_CONF], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (child.status !== 0) {
+    throw new Error(`initialising the embedded database in ${dir} failed: ${(child.stderr || String(child.error ?? child.signal)).trim()}`);
+  }
+}
+
+/** The PGlite instance for a directory (initialised first if new) or, without one, in memory. */
+export function openPGlite(dir: string | undefined): PGlite {
+  if (dir !== undefined) initializeDataDir(dir);
+  return new PGlite(dir, pgliteOptions());
+}

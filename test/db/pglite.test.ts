@@ -1,0 +1,40 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initializeDataDir, openPGlite } from '../../src/db/pglite';
+
+/**
+ * The embedded database: a new directory is initialised by a child process (initdb's memory never enters
+ * the server), opened with small buffers, and what was written is there after reopening.
+ */
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'brickyard-pglite-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a new directory is initialised in a child; the server opens it with small buffers and keeps its data', async () => {
+  initializeDataDir(dir);
+  expect(existsSync(join(dir, 'PG_VERSION'))).toBe(true);
+
+  const first = openPGlite(dir);
+  await first.waitReady;
+  const settings = await first.query<{ name: string; setting: string; unit: string }>(
+    `select name, setting, unit from pg_settings where name in ('shared_buffers', 'maintenance_work_mem') order by name`,
+  );
+  // shared_buffers counts 8 kB pages: 1024 x 8 kB = 8 MB, where PostgreSQL's default is 128 MB.
+  expect(settings.rows).toEqual([
+    { name: 'maintenance_work_mem', setting: '8192', unit: 'kB' },
+    { name: 'shared_buffers', setting: '1024', unit: '8kB' },
+  ]);
+  await first.exec('create table kept (v text); insert into kept values (\'written\')');
+  await first.close();
+
+  const second = openPGlite(dir);
+  expect((await second.query<{ v: string }>('select v from kept')).rows).toEqual([{ v: 'written' }]);
+  await second.close();
+}, 300_000);
+
+test('a directory that cannot be created is reported with its path', () => {
+  expect(() => initializeDataDir('/proc/brickyard-cannot-be-here')).toThrow(/\/proc\/brickyard-cannot-be-here/);
+});
