@@ -5,7 +5,7 @@ import { checkDatabase } from '../../src/app/db-check';
 import { OPERATIONS, startDeviceAdd, startNodeAdd } from '../../src/app/operations';
 import { OperationRunner } from '../../src/app/runner';
 import { createCluster } from '../../src/app/clusters';
-import { migrate, openDatabase } from '../../src/db/connect';
+import { migrate, openDatabase, waitForDatabase } from '../../src/db/connect';
 import { MockExecutor } from '../../src/executors/mock';
 import type { StorageExecutor } from '../../src/executors/types';
 import { testConfig } from './server';
@@ -27,6 +27,8 @@ export async function appHarness(
 ): Promise<AppHarness> {
   const config = testConfig(options.db ?? 'memory://', { glusterfs: { operation_lease_seconds: options.leaseSeconds ?? 30 } });
   const database = openDatabase(config.glusterfs.db);
+  // PGlite's start can take long on a loaded machine: wait for it as the server does
+  await waitForDatabase(database.knex, 300_000);
   await migrate(database.knex);
   const mock = options.mock ?? new MockExecutor({ device_size_gib: 100, device_sizes: {} });
   const ctx: AppContext = {
