@@ -3,7 +3,8 @@
 #   image (built only if missing) -> `npm run build` -> uml lab up -> `npm run test:e2e` -> lab down (always)
 # and a summary of the timings. Installs nothing (the Debian packages are listed in docs/lab.md).
 # Exit status: the suite's. Env: LAB_KEEP=1 leaves the lab up afterwards (for a second run or a look around);
-# E2E_OUT (default $LAB_RUN/e2e): timings.txt, create-transcript.txt, failed-create-transcript.txt.
+# E2E_OUT (default $LAB_RUN/e2e): timings.txt, create-transcript.txt, failed-create-transcript.txt,
+# docker-timings.txt, docker-transcript.txt (the Docker plugin's commands as a user sees them).
 source "$(dirname "$0")/lib.sh"
 need_root
 cd "$LAB_DIR/.."
@@ -29,6 +30,10 @@ finish() {
     if [ -f "$E2E_OUT/timings.txt" ]; then
       echo "---- inside the suite ----"
       cat "$E2E_OUT/timings.txt"
+    fi
+    if [ -f "$E2E_OUT/docker-timings.txt" ]; then
+      echo "---- Docker volume plugin (test/e2e/docker-plugin.test.ts) ----"
+      cat "$E2E_OUT/docker-timings.txt"
     fi
     echo "suite exit status: $rc; transcripts in $E2E_OUT"
   } >&2

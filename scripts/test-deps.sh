@@ -12,7 +12,8 @@ PACKAGES=(
   docker-compose                         # validates docker-compose.yml (no Docker engine runs here)
   postgresql-client
 )
-[ "${1:-}" = --e2e ] && PACKAGES+=(user-mode-linux debootstrap e2fsprogs)
+[ "${1:-}" = --e2e ] && PACKAGES+=(user-mode-linux debootstrap e2fsprogs
+  docker.io busybox-static)               # the Docker volume plugin's end-to-end test: dockerd, a local test image
 
 missing=()
 for p in "${PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -7,8 +7,9 @@ import type { Config } from './config/schema';
 import { placementLimits, type AppContext } from './app/context';
 import { OPERATIONS } from './app/operations';
 import { OperationRunner } from './app/runner';
-import { migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
+import { embeddedDataDir, migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock';
+import { MockNodeStore } from './db/mock-node-store';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
 import { createHttpApp } from './http/app';
 import { createMetrics } from './http/metrics';
@@ -41,10 +42,12 @@ export async function createContainer(
 ): Promise<Container> {
   const log = overrides.log ?? createLogger(config.glusterfs.loglevel);
   const tls = loadTlsFiles(config);
+  // the lock first: not even opening another server's embedded database
+  const dataDir = embeddedDataDir(config.glusterfs.db);
+  const dataDirLock: DataDirLock | undefined = dataDir ? lockDataDir(dataDir) : undefined;
   const database = openDatabase(config.glusterfs.db);
-  let dataDirLock: DataDirLock | undefined;
   try {
-    if (database.dataDir) dataDirLock = lockDataDir(database.dataDir);
+    await database.ready();
     const waitSeconds = config.glusterfs.db_wait_seconds;
     await waitForDatabase(
       database.knex,
@@ -60,7 +63,7 @@ export async function createContainer(
     throw err;
   }
   // Every executor step at debug level (operation id, host, step, ms), whichever executor runs.
-  const executor = loggingExecutor(overrides.executor ?? (await createExecutor(config, log)), log);
+  const executor = loggingExecutor(overrides.executor ?? (await createExecutor(config, log, new MockNodeStore(database.knex))), log);
   const app: AppContext = {
     db: database.knex,
     executor,

@@ -12,6 +12,8 @@ export function addConnectionOptions(cmd: Command, options: { jsonOutput: boolea
   add(new Option('-s, --server <url>', 'Heketi or Brickyard server URL (env HEKETI_CLI_SERVER)'));
   add(new Option('--user <name>', 'user: admin or user (env HEKETI_CLI_USER)'));
   add(new Option('--secret <key>', 'secret key of the user (env HEKETI_CLI_KEY)'));
+  add(new Option('--tls-cert <file>', 'https: trust the CA certificate(s) in this PEM file (env HEKETI_CLI_TLS_CERT)'));
+  add(new Option('--insecure-tls', 'https: do not verify the server certificate (env HEKETI_CLI_INSECURE_TLS=true)'));
   if (options.jsonOutput) add(new Option('--json', 'print the response as JSON'));
   return cmd;
 }

@@ -58,10 +58,12 @@ export function contextFor(command: Command, io: CliIo): CliContext {
   const flags: ConnectionFlags = {};
   let json = false;
   for (let c: Command | null = command; c; c = c.parent) {
-    const opts = c.opts<{ server?: string; user?: string; secret?: string; json?: unknown }>();
+    const opts = c.opts<{ server?: string; user?: string; secret?: string; json?: unknown; tlsCert?: string; insecureTls?: boolean }>();
     flags.server ??= opts.server;
     flags.user ??= opts.user;
     flags.secret ??= opts.secret;
+    flags.tlsCert ??= opts.tlsCert;
+    if (opts.insecureTls === true) flags.insecureTls = true;
     const jsonOption = c.options.find((o) => o.long === '--json');
     if (jsonOption?.isBoolean() && opts.json === true) json = true;
   }

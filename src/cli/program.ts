@@ -74,6 +74,9 @@ function errorMessage(err: unknown): string {
     if (err.message.includes('no key given')) return `${err.message} (use --secret or set HEKETI_CLI_KEY)`;
     return `${err.message} (check --user and --secret, or HEKETI_CLI_USER and HEKETI_CLI_KEY)`;
   }
+  if (err instanceof HeketiError && err.status === 0 && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(err.message)) {
+    return `${err.message} (trust the server's CA with --tls-cert FILE or HEKETI_CLI_TLS_CERT, or skip the check with --insecure-tls)`;
+  }
   if (err instanceof HeketiError || err instanceof CliError) return err.message;
   return err instanceof Error ? err.message : String(err);
 }

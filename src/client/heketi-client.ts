@@ -1,5 +1,6 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { exchange, ExchangeError, type ClientTls } from './http-exchange';
 
 /**
  * A client of the Heketi API that behaves as Heketi's Go client does: a fresh HS256 token per request
@@ -30,6 +31,8 @@ export interface ClientOptions {
   tokenTtl?: number;
   /** Per HTTP request. */
   timeoutMs?: number;
+  /** For https:// servers: a CA to trust, or no verification. */
+  tls?: ClientTls;
 }
 
 export interface RawResponse {
@@ -50,6 +53,7 @@ export class HeketiClient {
   private readonly maxRetries: number;
   private readonly tokenTtl: number;
   private readonly timeoutMs: number;
+  private readonly tls: ClientTls | undefined;
 
   constructor(server: string, options: ClientOptions = {}) {
     this.server = server.replace(/\/+$/, '');
@@ -60,6 +64,7 @@ export class HeketiClient {
     this.maxRetries = options.maxRetries ?? 6;
     this.tokenTtl = options.tokenTtl ?? 600;
     this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.tls = options.tls;
   }
 
   token(method: string, path: string): string {
@@ -76,20 +81,21 @@ export class HeketiClient {
       const headers: Record<string, string> = {};
       if (this.user) headers.Authorization = `bearer ${this.token(method, path.split('?')[0]!)}`;
       if (body !== undefined) headers['Content-Type'] = 'application/json';
-      let res: Response;
+      let res: Awaited<ReturnType<typeof exchange>>;
       try {
-        res = await fetch(this.server + path, {
+        res = await exchange({
           method,
+          url: this.server + path,
           headers,
           body: body === undefined ? undefined : JSON.stringify(body),
-          redirect: 'manual',
-          signal: AbortSignal.timeout(this.timeoutMs),
+          timeoutMs: this.timeoutMs,
+          tls: this.tls,
         });
       } catch (err) {
-        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-        throw new HeketiError(0, `Unable to reach server ${this.server}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+        const reason = err instanceof ExchangeError ? err.reason : (err as Error).message;
+        throw new HeketiError(0, `Unable to reach server ${this.server}: ${reason}`);
       }
-      const text = await res.text();
+      const text = res.text;
       if (res.status === 429 && attempt < this.maxRetries) {
         const after = Number.parseFloat(res.headers.get('Retry-After') ?? '');
         await sleep(Number.isFinite(after) ? after * 1000 : 1000 * 2 ** attempt);

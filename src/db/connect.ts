@@ -20,7 +20,25 @@ export interface Database {
   description: string;
   /** The embedded database's directory (PGlite kept on disk); one server at a time may use it. */
   dataDir?: string;
+  /**
+   * Resolves once the database can take queries: PGlite's start (and first-time initdb) can take longer than
+   * knex's 30 s connection-create limit on a loaded machine, so it is awaited here, outside that limit.
+   */
+  ready(): Promise<void>;
 }
+
+/** The directory an embedded-database setting names, or undefined (PostgreSQL, memory). */
+export function embeddedDataDir(setting: string): string | undefined {
+  return isPostgresUrl(setting) || setting === 'memory://' ? undefined : resolve(setting);
+}
+
+/** knex reports each failed connection attempt with a stack; the start-up retry lines say it once, without one. */
+const knexLog = {
+  warn(message: unknown) {
+    if (typeof message === 'string' && message.startsWith('Acquire connection error')) return;
+    console.warn(message);
+  },
+};
 
 export function isPostgresUrl(setting: string): boolean {
   return /^postgres(ql)?:\/\//.test(setting);
@@ -50,21 +68,28 @@ export function openDatabase(setting: string, options: { poolMax?: number } = {}
         connection: setting,
         pool: { min: 0, max: options.poolMax ?? 10 },
         acquireConnectionTimeout: 120_000,
+        log: knexLog,
       }),
+      ready: async () => undefined,
     };
   }
-  const inMemory = setting === 'memory://';
-  const dir = inMemory ? undefined : resolve(setting);
+  const dir = embeddedDataDir(setting);
   if (dir) mkdirSync(dir, { recursive: true });
+  // knex-pglite takes a ready-made instance (its own would use PostgreSQL's buffer sizes)
+  const pglite = openPGlite(dir);
   return {
     kind: 'pglite',
-    description: inMemory ? 'PGlite in memory' : `PGlite in ${dir}`,
+    description: dir ? `PGlite in ${dir}` : 'PGlite in memory',
     dataDir: dir,
+    ready: async () => {
+      await pglite.waitReady;
+    },
     knex: knex({
       client: ClientPGLite as unknown as typeof knex.Client,
       dialect: 'postgres',
-      // knex-pglite takes a ready-made instance (its own would use PostgreSQL's buffer sizes).
-      connection: { pglite: openPGlite(dir) } as unknown as Knex.StaticConnectionConfig,
+      // our own instance, so that ready() can wait for its start
+      connection: { pglite } as unknown as Knex.StaticConnectionConfig,
+      log: knexLog,
       // PGlite is one connection: everything queues on it, so waiting must not time out under load.
       acquireConnectionTimeout: 600_000,
     }),

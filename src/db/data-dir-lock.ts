@@ -1,4 +1,4 @@
-import { closeSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -60,6 +60,7 @@ function refuse(dir: string, pid: number): never {
 
 /** Takes the directory's lock or throws DataDirLockedError naming the holder. */
 export function lockDataDir(dir: string): DataDirLock {
+  mkdirSync(dir, { recursive: true });
   const path = join(dir, LOCK_FILE);
   const mine = `${process.pid}\n`;
   for (let attempt = 0; attempt < 5; attempt += 1) {

@@ -178,7 +178,7 @@ describe('migrations', () => {
     await migrate(database.knex);
     expect((await database.knex('clusters').where({ id }).first()).id).toBe(id);
     await database.knex.destroy();
-  });
+  }, 600_000); // two PGlite starts with migrations: minutes on a loaded machine
 });
 
 describe('finished operations', () => {

@@ -15,43 +15,26 @@ import {
   type StorageExecutor,
 } from '../types';
 import { InProcessFence } from '../in-process-fence';
+import type { MockChanges, MockBrickState, MockDiskState, MockSnapshot, MockStateStore, MockVolumeState } from './state-store';
 
 /**
  * MOCK executor: no remote calls. It keeps an in-memory model of each storage node (disks, volume groups,
  * bricks, gluster peers and volumes) and enforces what a real node would (space in the volume group,
  * existing signatures, bricks existing before a volume uses them), so development and tests see realistic
  * failures. Faults can be injected at any step.
+ *
+ * With a MockStateStore (the server's default: the database) the model also lives there: every call that may
+ * change it runs under the store's lock, first reloading the model when another server (or an earlier run of
+ * this one) changed it, then saving what it changed. Faults, latency and reachability stay in this process.
  */
 const EXTENT_KIB = 4096;
 const CALL_HISTORY = 10_000;
 
 export type MockStep = Exclude<keyof StorageExecutor, 'kind'>;
 
-interface MockDisk {
-  path: string;
-  sizeKib: number;
-  /** A filesystem or foreign PV signature: refused unless destroyData. */
-  hasSignature: boolean;
-  /** spareKib: LVM's pool metadata spare (lvol0_pmspare), as large as the largest pool metadata. */
-  vg?: { name: string; freeKib: number; extentKib: number; pvUuid: string; spareKib: number; pools: number };
-}
-
-export interface MockBrick {
-  id: string;
-  deviceId: string;
-  path: string;
-  sizeKib: number;
-  reservedKib: number;
-  gid: number;
-  arbiter: boolean;
-}
-
-export interface MockVolume {
-  name: string;
-  status: 'Started' | 'Stopped';
-  bricks: BrickAddress[];
-  options: Record<string, string>;
-}
+type MockDisk = MockDiskState;
+export type MockBrick = MockBrickState;
+export type MockVolume = MockVolumeState;
 
 export interface MockNode {
   host: string;
@@ -90,7 +73,15 @@ export class MockExecutor implements StorageExecutor {
   latencyMs = 0;
   private readonly fence = new InProcessFence();
 
-  constructor(private readonly config: Pick<MockExecConfig, 'device_size_gib' | 'device_sizes'> = { device_size_gib: 500, device_sizes: {} }) {}
+  /** The store's version this model matches; -1: unknown, load before use. */
+  private storedVersion = -1;
+  /** Keys the running change touched, to save (collected only while one synchronous change runs). */
+  private touched: { nodes: Set<string>; disks: Set<string>; bricks: Map<string, string>; volumes: Set<string> } | undefined;
+
+  constructor(
+    private readonly config: Pick<MockExecConfig, 'device_size_gib' | 'device_sizes'> = { device_size_gib: 500, device_sizes: {} },
+    private readonly store?: MockStateStore,
+  ) {}
 
   forOperation(scope: OperationScope): StorageExecutor {
     return this.fence.scoped(this, scope);
@@ -179,6 +170,89 @@ export class MockExecutor implements StorageExecutor {
     return node;
   }
 
+  /**
+   * Runs one change of the model (synchronous: nothing else interleaves). With a store: under its lock, on the
+   * model as stored, and saves what the change touched.
+   */
+  private async apply<T>(change: () => T): Promise<T> {
+    if (!this.store) return change();
+    return this.store.withLock(async (session) => {
+      if (session.version !== this.storedVersion) {
+        this.replaceModel(await session.load());
+        this.storedVersion = session.version;
+      }
+      const touched = { nodes: new Set<string>(), disks: new Set<string>(), bricks: new Map<string, string>(), volumes: new Set<string>() };
+      this.touched = touched;
+      let result: T;
+      try {
+        result = change();
+      } finally {
+        this.touched = undefined;
+      }
+      if (touched.nodes.size + touched.disks.size + touched.bricks.size + touched.volumes.size === 0) return result;
+      this.storedVersion = -1; // until saved: a failed save leaves this model ahead of the store
+      this.storedVersion = await session.save(this.changesOf(touched));
+      return result;
+    });
+  }
+
+  private touchNode(host: string): void {
+    this.touched?.nodes.add(host);
+  }
+
+  private touchDisk(host: string, path: string): void {
+    this.touched?.disks.add(JSON.stringify([host, path]));
+  }
+
+  private touchBrick(host: string, id: string): void {
+    this.touched?.bricks.set(id, host);
+  }
+
+  private touchVolume(name: string): void {
+    this.touched?.volumes.add(name);
+  }
+
+  private changesOf(touched: NonNullable<MockExecutor['touched']>): MockChanges {
+    return {
+      nodes: [...touched.nodes].map((host) => ({ host, peers: [...this.node(host).peers].sort() })),
+      disks: [...touched.disks].map((key) => {
+        const [host, path] = JSON.parse(key) as [string, string];
+        const disk = this.nodes.get(host)?.disks.get(path);
+        return { host, path, disk: disk ? structuredClone(disk) : null };
+      }),
+      bricks: [...touched.bricks].map(([id, host]) => {
+        const brick = this.nodes.get(host)?.bricks.get(id);
+        return { host, id, brick: brick ? { ...brick } : null };
+      }),
+      volumes: [...touched.volumes].map((name) => {
+        const volume = this.volumes.get(name);
+        return { name, volume: volume ? structuredClone(volume) : null };
+      }),
+    };
+  }
+
+  /** The stored model replaces this one; reachability and glusterd state (test controls) stay. */
+  private replaceModel(snapshot: MockSnapshot): void {
+    for (const node of this.nodes.values()) {
+      node.disks.clear();
+      node.bricks.clear();
+      node.peers.clear();
+    }
+    this.volumes.clear();
+    this.brickHosts.clear();
+    this.brickVolumes.clear();
+    for (const n of snapshot.nodes) for (const peer of n.peers) this.node(n.host).peers.add(peer);
+    for (const d of snapshot.disks) this.node(d.host).disks.set(d.disk.path, d.disk);
+    for (const b of snapshot.bricks) {
+      this.node(b.host).bricks.set(b.brick.id, b.brick);
+      this.brickHosts.set(b.brick.path, b.host);
+    }
+    for (const v of snapshot.volumes) {
+      this.volumes.set(v.name, v);
+      this.attach(v.name, v.bricks);
+    }
+  }
+
   private requireGlusterd(node: MockNode, step: string): void {
     if (!node.glusterdUp) {
       throw new ExecutorError(node.host, step, 'Connection failed. Please check if gluster daemon is operational.');
@@ -200,6 +274,7 @@ export class MockExecutor implements StorageExecutor {
   }
 
   // ---- StorageExecutor ----
+  // Each call: enter (latency, faults, reachability) outside the store's lock, then one synchronous change.
 
   async glusterdCheck(host: string): Promise<void> {
     this.requireGlusterd(await this.enter('glusterdCheck', host), 'glusterdCheck');
@@ -208,55 +283,70 @@ export class MockExecutor implements StorageExecutor {
   async peerProbe(host: string, newStorageHost: string): Promise<void> {
     const node = await this.enter('peerProbe', host, newStorageHost);
     this.requireGlusterd(node, 'peerProbe');
-    node.peers.add(newStorageHost);
+    await this.apply(() => {
+      node.peers.add(newStorageHost);
+      this.touchNode(host);
+    });
   }
 
   async peerDetach(host: string, storageHost: string): Promise<void> {
     const node = await this.enter('peerDetach', host, storageHost);
     this.requireGlusterd(node, 'peerDetach');
-    node.peers.delete(storageHost);
+    await this.apply(() => {
+      node.peers.delete(storageHost);
+      this.touchNode(host);
+    });
   }
 
   async deviceSetup(host: string, device: DeviceSpec): Promise<DeviceReport> {
     const node = await this.enter('deviceSetup', host, device.path);
-    let disk = node.disks.get(device.path);
-    if (!disk) {
-      disk = { path: device.path, sizeKib: this.deviceSizeKib(host, device.path), hasSignature: false };
-      node.disks.set(device.path, disk);
-    }
-    const name = vgName(device.id);
-    if (disk.vg?.name === name) return this.report(disk); // repeated after a crash: already ours
-    if ((disk.vg || disk.hasSignature) && !device.destroyData) {
-      throw new ExecutorError(
-        host,
-        'deviceSetup',
-        `Initializing device ${device.path} failed (already initialized or contains data?)`,
-      );
-    }
-    const pvUuid = createHash('sha256').update(`${host}:${device.path}:${device.id}`).digest('hex').slice(0, 32);
-    const usable = Math.floor(disk.sizeKib / EXTENT_KIB) * EXTENT_KIB;
-    disk.hasSignature = false;
-    disk.vg = { name, freeKib: usable, extentKib: EXTENT_KIB, pvUuid, spareKib: 0, pools: 0 };
-    return this.report(disk);
+    return this.apply(() => {
+      let disk = node.disks.get(device.path);
+      if (!disk) {
+        disk = { path: device.path, sizeKib: this.deviceSizeKib(host, device.path), hasSignature: false };
+        node.disks.set(device.path, disk);
+        this.touchDisk(host, device.path);
+      }
+      const name = vgName(device.id);
+      if (disk.vg?.name === name) return this.report(disk); // repeated after a crash: already ours
+      if ((disk.vg || disk.hasSignature) && !device.destroyData) {
+        throw new ExecutorError(
+          host,
+          'deviceSetup',
+          `Initializing device ${device.path} failed (already initialized or contains data?)`,
+        );
+      }
+      const pvUuid = createHash('sha256').update(`${host}:${device.path}:${device.id}`).digest('hex').slice(0, 32);
+      const usable = Math.floor(disk.sizeKib / EXTENT_KIB) * EXTENT_KIB;
+      disk.hasSignature = false;
+      disk.vg = { name, freeKib: usable, extentKib: EXTENT_KIB, pvUuid, spareKib: 0, pools: 0 };
+      this.touchDisk(host, device.path);
+      return this.report(disk);
+    });
   }
 
   async deviceTeardown(host: string, device: DeviceSpec): Promise<void> {
     const node = await this.enter('deviceTeardown', host, device.path);
-    const disk = node.disks.get(device.path);
-    if (!disk?.vg || disk.vg.name !== vgName(device.id)) return;
-    if ([...node.bricks.values()].some((b) => b.deviceId === device.id)) {
-      throw new ExecutorError(host, 'deviceTeardown', `Volume group "${disk.vg.name}" still contains logical volumes`);
-    }
-    node.disks.delete(device.path);
+    await this.apply(() => {
+      const disk = node.disks.get(device.path);
+      if (!disk?.vg || disk.vg.name !== vgName(device.id)) return;
+      if ([...node.bricks.values()].some((b) => b.deviceId === device.id)) {
+        throw new ExecutorError(host, 'deviceTeardown', `Volume group "${disk.vg.name}" still contains logical volumes`);
+      }
+      node.disks.delete(device.path);
+      this.touchDisk(host, device.path);
+    });
   }
 
   async deviceInfo(host: string, device: DeviceSpec): Promise<DeviceReport> {
     const node = await this.enter('deviceInfo', host, device.path);
-    const disk = node.disks.get(device.path);
-    if (!disk?.vg || disk.vg.name !== vgName(device.id)) {
-      throw new ExecutorError(host, 'deviceInfo', `Volume group "${vgName(device.id)}" not found`);
-    }
-    return this.report(disk);
+    return this.apply(() => {
+      const disk = node.disks.get(device.path);
+      if (!disk?.vg || disk.vg.name !== vgName(device.id)) {
+        throw new ExecutorError(host, 'deviceInfo', `Volume group "${vgName(device.id)}" not found`);
+      }
+      return this.report(disk);
+    });
   }
 
   private diskOf(node: MockNode, deviceId: string): MockDisk | undefined {
@@ -265,50 +355,58 @@ export class MockExecutor implements StorageExecutor {
 
   async brickCreate(host: string, brick: BrickSpec): Promise<void> {
     const node = await this.enter('brickCreate', host, brick.id);
-    if (node.bricks.has(brick.id)) return;
-    const disk = this.diskOf(node, brick.deviceId);
-    if (!disk?.vg) throw new ExecutorError(host, 'brickCreate', `Volume group "${vgName(brick.deviceId)}" not found`);
-    const metaKib = roundUpTo(brick.poolMetadataKib, disk.vg.extentKib);
-    const reservedKib = roundUpTo(brick.tpSizeKib, disk.vg.extentKib) + metaKib;
-    const spareGrowth = Math.max(0, metaKib - disk.vg.spareKib);
-    if (reservedKib + spareGrowth > disk.vg.freeKib) {
-      throw new ExecutorError(host, 'brickCreate', `Volume group "${disk.vg.name}" has insufficient free space`);
-    }
-    disk.vg.freeKib -= reservedKib + spareGrowth;
-    disk.vg.spareKib += spareGrowth;
-    disk.vg.pools += 1;
-    const path = brickPath(brick.deviceId, brick.id);
-    this.brickHosts.set(path, host);
-    node.bricks.set(brick.id, {
-      id: brick.id,
-      deviceId: brick.deviceId,
-      path,
-      sizeKib: brick.sizeKib,
-      reservedKib,
-      gid: brick.gid,
-      arbiter: brick.arbiter,
+    await this.apply(() => {
+      if (node.bricks.has(brick.id)) return;
+      const disk = this.diskOf(node, brick.deviceId);
+      if (!disk?.vg) throw new ExecutorError(host, 'brickCreate', `Volume group "${vgName(brick.deviceId)}" not found`);
+      const metaKib = roundUpTo(brick.poolMetadataKib, disk.vg.extentKib);
+      const reservedKib = roundUpTo(brick.tpSizeKib, disk.vg.extentKib) + metaKib;
+      const spareGrowth = Math.max(0, metaKib - disk.vg.spareKib);
+      if (reservedKib + spareGrowth > disk.vg.freeKib) {
+        throw new ExecutorError(host, 'brickCreate', `Volume group "${disk.vg.name}" has insufficient free space`);
+      }
+      disk.vg.freeKib -= reservedKib + spareGrowth;
+      disk.vg.spareKib += spareGrowth;
+      disk.vg.pools += 1;
+      const path = brickPath(brick.deviceId, brick.id);
+      this.brickHosts.set(path, host);
+      node.bricks.set(brick.id, {
+        id: brick.id,
+        deviceId: brick.deviceId,
+        path,
+        sizeKib: brick.sizeKib,
+        reservedKib,
+        gid: brick.gid,
+        arbiter: brick.arbiter,
+      });
+      this.touchDisk(host, disk.path);
+      this.touchBrick(host, brick.id);
     });
   }
 
   async brickDestroy(host: string, brick: BrickSpec): Promise<{ poolRemoved: boolean }> {
     const node = await this.enter('brickDestroy', host, brick.id);
-    const existing = node.bricks.get(brick.id);
-    if (!existing) return { poolRemoved: true };
-    const inUse = this.brickVolumes.get(existing.path);
-    if (inUse) throw new ExecutorError(host, 'brickDestroy', `brick ${existing.path} is part of volume ${inUse}`);
-    const disk = this.diskOf(node, brick.deviceId);
-    node.bricks.delete(brick.id);
-    this.brickHosts.delete(existing.path);
-    if (disk?.vg) {
-      disk.vg.freeKib += existing.reservedKib;
-      disk.vg.pools -= 1;
-      // the spare goes with the last pool of the volume group
-      if (disk.vg.pools === 0) {
-        disk.vg.freeKib += disk.vg.spareKib;
-        disk.vg.spareKib = 0;
+    return this.apply(() => {
+      const existing = node.bricks.get(brick.id);
+      if (!existing) return { poolRemoved: true };
+      const inUse = this.brickVolumes.get(existing.path);
+      if (inUse) throw new ExecutorError(host, 'brickDestroy', `brick ${existing.path} is part of volume ${inUse}`);
+      const disk = this.diskOf(node, brick.deviceId);
+      node.bricks.delete(brick.id);
+      this.brickHosts.delete(existing.path);
+      this.touchBrick(host, brick.id);
+      if (disk?.vg) {
+        disk.vg.freeKib += existing.reservedKib;
+        disk.vg.pools -= 1;
+        // the spare goes with the last pool of the volume group
+        if (disk.vg.pools === 0) {
+          disk.vg.freeKib += disk.vg.spareKib;
+          disk.vg.spareKib = 0;
+        }
+        this.touchDisk(host, disk.path);
       }
-    }
-    return { poolRemoved: true };
+      return { poolRemoved: true };
+    });
   }
 
   private requireBricks(bricks: BrickAddress[], step: string, host: string): void {
@@ -327,65 +425,81 @@ export class MockExecutor implements StorageExecutor {
   async volumeCreate(host: string, volume: GlusterVolumeSpec): Promise<void> {
     const node = await this.enter('volumeCreate', host, volume.name);
     this.requireGlusterd(node, 'volumeCreate');
-    const existing = this.volumes.get(volume.name);
-    if (existing) {
-      const same = existing.bricks.map((b) => b.path).join() === volume.bricks.map((b) => b.path).join();
-      if (same) return; // repeated after a crash
-      throw new ExecutorError(host, 'volumeCreate', `volume create: ${volume.name}: failed: Volume ${volume.name} already exists`);
-    }
-    this.requireBricks(volume.bricks, 'volumeCreate', host);
-    this.attach(volume.name, volume.bricks);
-    this.volumes.set(volume.name, {
-      name: volume.name,
-      status: 'Started',
-      bricks: [...volume.bricks],
-      options: Object.fromEntries(volume.options),
+    await this.apply(() => {
+      const existing = this.volumes.get(volume.name);
+      if (existing) {
+        const same = existing.bricks.map((b) => b.path).join() === volume.bricks.map((b) => b.path).join();
+        if (same) return; // repeated after a crash
+        throw new ExecutorError(host, 'volumeCreate', `volume create: ${volume.name}: failed: Volume ${volume.name} already exists`);
+      }
+      this.requireBricks(volume.bricks, 'volumeCreate', host);
+      this.attach(volume.name, volume.bricks);
+      this.volumes.set(volume.name, {
+        name: volume.name,
+        status: 'Started',
+        bricks: [...volume.bricks],
+        options: Object.fromEntries(volume.options),
+      });
+      this.touchVolume(volume.name);
     });
   }
 
   async volumeExpand(host: string, volume: GlusterVolumeSpec, newBricks: BrickAddress[]): Promise<void> {
     const node = await this.enter('volumeExpand', host, volume.name);
     this.requireGlusterd(node, 'volumeExpand');
-    const existing = this.volumes.get(volume.name);
-    if (!existing) throw new ExecutorError(host, 'volumeExpand', `Volume ${volume.name} does not exist`);
-    const fresh = newBricks.filter((b) => !existing.bricks.some((x) => x.path === b.path));
-    this.requireBricks(fresh, 'volumeExpand', host);
-    this.attach(volume.name, fresh);
-    existing.bricks.push(...fresh);
+    await this.apply(() => {
+      const existing = this.volumes.get(volume.name);
+      if (!existing) throw new ExecutorError(host, 'volumeExpand', `Volume ${volume.name} does not exist`);
+      const fresh = newBricks.filter((b) => !existing.bricks.some((x) => x.path === b.path));
+      this.requireBricks(fresh, 'volumeExpand', host);
+      this.attach(volume.name, fresh);
+      existing.bricks.push(...fresh);
+      this.touchVolume(volume.name);
+    });
   }
 
   async volumeDestroy(host: string, name: string): Promise<void> {
     const node = await this.enter('volumeDestroy', host, name);
     this.requireGlusterd(node, 'volumeDestroy');
-    for (const b of this.volumes.get(name)?.bricks ?? []) this.brickVolumes.delete(b.path);
-    this.volumes.delete(name);
+    await this.apply(() => {
+      for (const b of this.volumes.get(name)?.bricks ?? []) this.brickVolumes.delete(b.path);
+      this.volumes.delete(name);
+      this.touchVolume(name);
+    });
   }
 
   async volumeInfo(host: string, name: string): Promise<GlusterVolumeInfo | null> {
     const node = await this.enter('volumeInfo', host, name);
     this.requireGlusterd(node, 'volumeInfo');
-    const v = this.volumes.get(name);
-    return v ? { name: v.name, status: v.status, bricks: [...v.bricks], options: { ...v.options } } : null;
+    return this.apply(() => {
+      const v = this.volumes.get(name);
+      return v ? { name: v.name, status: v.status, bricks: [...v.bricks], options: { ...v.options } } : null;
+    });
   }
 
   async replaceBrick(host: string, name: string, from: BrickAddress, to: BrickAddress): Promise<void> {
     const node = await this.enter('replaceBrick', host, `${name} ${from.path} ${to.path}`);
     this.requireGlusterd(node, 'replaceBrick');
-    const v = this.volumes.get(name);
-    if (!v) throw new ExecutorError(host, 'replaceBrick', `Volume ${name} does not exist`);
-    const index = v.bricks.findIndex((b) => b.path === from.path);
-    if (index < 0) throw new ExecutorError(host, 'replaceBrick', `brick ${from.host}:${from.path} is not part of ${name}`);
-    this.requireBricks([to], 'replaceBrick', host);
-    this.brickVolumes.delete(from.path);
-    this.attach(name, [to]);
-    v.bricks[index] = to;
+    await this.apply(() => {
+      const v = this.volumes.get(name);
+      if (!v) throw new ExecutorError(host, 'replaceBrick', `Volume ${name} does not exist`);
+      const index = v.bricks.findIndex((b) => b.path === from.path);
+      if (index < 0) throw new ExecutorError(host, 'replaceBrick', `brick ${from.host}:${from.path} is not part of ${name}`);
+      this.requireBricks([to], 'replaceBrick', host);
+      this.brickVolumes.delete(from.path);
+      this.attach(name, [to]);
+      v.bricks[index] = to;
+      this.touchVolume(name);
+    });
   }
 
   async healInfo(host: string, name: string): Promise<HealInfo> {
     const node = await this.enter('healInfo', host, name);
     this.requireGlusterd(node, 'healInfo');
-    const v = this.volumes.get(name);
-    if (!v) throw new ExecutorError(host, 'healInfo', `Volume ${name} does not exist`);
-    return { entries: Object.fromEntries(v.bricks.map((b) => [`${b.host}:${b.path}`, 0])) };
+    return this.apply(() => {
+      const v = this.volumes.get(name);
+      if (!v) throw new ExecutorError(host, 'healInfo', `Volume ${name} does not exist`);
+      return { entries: Object.fromEntries(v.bricks.map((b) => [`${b.host}:${b.path}`, 0])) };
+    });
   }
 }
