@@ -36,7 +36,7 @@ async function run(req: LoadRequest): Promise<LoadResult> {
         next += 1;
         const t = performance.now();
         try {
-          await client.volumeCreate(replica3(size), () => (result.polls += 1));
+          await client.volumeCreate(replica3(size), { pending: () => (result.polls += 1) });
           result.latencies.push(performance.now() - t);
         } catch (err) {
           result.failed += 1;

@@ -73,7 +73,7 @@ export async function startProcessServer(options: ProcessServerOptions): Promise
       bind: '127.0.0.1',
       use_auth: true,
       jwt: { admin: { key: ADMIN_KEY }, user: { key: 'bench-user-key' } },
-      glusterfs: { executor: 'mock', db: options.db, loglevel: 'none', ...options.glusterfs },
+      glusterfs: { executor: 'mock', db: options.db, loglevel: 'none', db_wait_seconds: 900, ...options.glusterfs },
     }),
   );
   const main = join(__dirname, '..', '..', 'src', 'main.js');

@@ -91,7 +91,8 @@ export async function startBenchServer(options: BenchServerOptions): Promise<Ben
     use_auth: true,
     jwt: { admin: { key: ADMIN_KEY }, user: { key: 'bench-user-key' } },
     shutdown_grace_seconds: 30,
-    glusterfs: { executor: 'mock', db: scratch.setting, loglevel: 'none', ...options.glusterfs },
+    // db_wait_seconds: PGlite's start (initdb in memory) can take minutes on a loaded machine.
+    glusterfs: { executor: 'mock', db: scratch.setting, loglevel: 'none', db_wait_seconds: 900, ...options.glusterfs },
   });
   const mock = new MockExecutor({ ...config.glusterfs.mockexec, device_sizes: { ...config.glusterfs.mockexec.device_sizes } });
   const executorTimer = new ExecutorTimer();

@@ -9,6 +9,7 @@ import { registerDb } from './commands/db';
 import { registerDevice } from './commands/device';
 import { registerDockerPlugin } from './commands/docker-plugin';
 import { registerNode } from './commands/node';
+import { registerOperation } from './commands/operation';
 import { registerTopology } from './commands/topology';
 import { registerVolume } from './commands/volume';
 import type { CliIo } from './context';
@@ -60,6 +61,7 @@ export function buildProgram(io: CliIo): Command {
   registerDevice(program, kit);
   registerVolume(program, kit);
   registerDb(program, kit);
+  registerOperation(program, kit);
   registerDockerPlugin(program, kit);
   registerCsi(program, kit, packageVersion());
   for (const group of program.commands) {

@@ -35,6 +35,14 @@ export interface ClientOptions {
   tls?: ClientTls;
 }
 
+/** What a caller may hear while an asynchronous request runs (the CLI shows progress and names the operation). */
+export interface OperationWatch {
+  /** The server accepted the request: the operation id of its queue entry. */
+  accepted?(operationId: string): void;
+  /** A poll found it still running; the phase when the server tells it (Brickyard's X-Operation-Phase). */
+  pending?(phase: string | undefined): void;
+}
+
 export interface RawResponse {
   status: number;
   headers: Headers;
@@ -121,20 +129,21 @@ export class HeketiClient {
   }
 
   /** Sends a request that answers 202 and follows the queue to the end: the result's JSON, or null. */
-  async async(method: string, path: string, body?: unknown, onPoll?: () => void): Promise<Json | null> {
+  async async(method: string, path: string, body?: unknown, watch?: OperationWatch): Promise<Json | null> {
     const res = await this.raw(method, path, body);
     if (res.status !== 202) this.fail(res);
     const location = res.headers.get('Location');
     if (!location) throw new HeketiError(res.status, 'server answered 202 without a Location');
-    return this.waitFor(location, onPoll);
+    watch?.accepted?.(location.split('/').pop() ?? location);
+    return this.waitFor(location, watch);
   }
 
-  async waitFor(location: string, onPoll?: () => void): Promise<Json | null> {
+  async waitFor(location: string, watch?: OperationWatch): Promise<Json | null> {
     let wait = this.firstPollMs ?? this.pollIntervalMs;
     for (;;) {
       const res = await this.raw('GET', location);
       if (res.status === 200 && res.headers.get('X-Pending') === 'true') {
-        onPoll?.();
+        watch?.pending?.(res.headers.get('X-Operation-Phase') ?? undefined);
         await sleep(Math.min(wait, this.pollIntervalMs));
         wait *= 2;
         continue;
@@ -212,8 +221,8 @@ export class HeketiClient {
   }
 
   // volumes
-  volumeCreate(req: Json, onPoll?: () => void) {
-    return this.async('POST', '/volumes', req, onPoll) as Promise<Json>;
+  volumeCreate(req: Json, watch?: OperationWatch) {
+    return this.async('POST', '/volumes', req, watch) as Promise<Json>;
   }
   volumePlan(req: Json) {
     return this.json('POST', '/volumes?dry_run=true', req);
@@ -224,11 +233,11 @@ export class HeketiClient {
   volumeInfo(id: string) {
     return this.json('GET', `/volumes/${id}`);
   }
-  volumeExpand(id: string, expandGib: number) {
-    return this.async('POST', `/volumes/${id}/expand`, { expand_size: expandGib }) as Promise<Json>;
+  volumeExpand(id: string, expandGib: number, watch?: OperationWatch) {
+    return this.async('POST', `/volumes/${id}/expand`, { expand_size: expandGib }, watch) as Promise<Json>;
   }
-  volumeDelete(id: string) {
-    return this.async('DELETE', `/volumes/${id}`);
+  volumeDelete(id: string, watch?: OperationWatch) {
+    return this.async('DELETE', `/volumes/${id}`, undefined, watch);
   }
 
   // system
@@ -240,6 +249,14 @@ export class HeketiClient {
   }
   operations() {
     return this.json('GET', '/operations');
+  }
+  /** Brickyard: unfinished operations (running, waiting, or with an undo still to do). */
+  operationsPending() {
+    return this.json('GET', '/operations/pending');
+  }
+  /** Brickyard: one operation, finished or not (kept for operation_retention_hours). */
+  operationInfo(id: string) {
+    return this.json('GET', `/operations/pending/${id}`);
   }
 }
 

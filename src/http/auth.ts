@@ -1,8 +1,8 @@
 import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import type { Context, Next } from 'koa';
 import type { Config } from '../config/schema';
 import { HttpError } from './errors';
+import { checkTimes, decodeToken, SignatureMismatch, TokenProblem, type DecodedToken } from './jwt-token';
 import type { Initiator } from '../domain/operation';
 
 /** Who is calling, as the routes see it. */
@@ -10,7 +10,6 @@ export interface Caller {
   role: Initiator;
 }
 
-const HMAC_ALGORITHMS: jwt.Algorithm[] = ['HS256', 'HS384', 'HS512'];
 const OPEN_PATHS = new Set(['/hello', '/metrics']);
 
 export function qshFor(method: string, path: string): string {
@@ -42,9 +41,9 @@ function secretKey(key: string): KeyObject {
 }
 
 /** A client with a user but no key (HEKETI_CLI_KEY unset) signs with "": say so rather than "signature is invalid". */
-function signedWithEmptyKey(token: string): boolean {
+function signedWithEmptyKey(decoded: DecodedToken): boolean {
   try {
-    jwt.verify(token, secretKey(''), { algorithms: HMAC_ALGORITHMS, ignoreExpiration: true, ignoreNotBefore: true });
+    decoded.verify(secretKey(''));
     return true;
   } catch {
     return false;
@@ -68,38 +67,30 @@ export function authenticate(
   if (!match) throw new HttpError(400, 'Authorization header format must be Bearer {token}');
   const token = match[1]!;
 
-  const decoded = jwt.decode(token, { complete: true });
-  if (!decoded || typeof decoded.payload !== 'object') throw invalid('token is malformed');
-  if (!HMAC_ALGORITHMS.includes(decoded.header.alg as jwt.Algorithm)) {
-    throw invalid(`unexpected signing method: ${decoded.header.alg}`);
-  }
-  const claims = decoded.payload as jwt.JwtPayload;
-  if (!claims.iss) throw invalid('Token missing iss claim');
-  const role = claims.iss === 'admin' ? 'admin' : claims.iss === 'user' ? 'user' : undefined;
-  if (!role) throw invalid(`Unknown user ${String(claims.iss)}`);
-  const key = role === 'admin' ? config.jwt.admin.key : config.jwt.user.key;
-  if (!key) throw invalid(`no key is configured for ${role}`);
-
   try {
-    // iat is checked below with Heketi's leeway; jsonwebtoken checks exp and nbf.
-    jwt.verify(token, secretKey(key), { algorithms: HMAC_ALGORITHMS, ignoreNotBefore: false });
-  } catch (err) {
-    if (err instanceof jwt.TokenExpiredError) throw invalid('token is expired');
-    if (err instanceof jwt.NotBeforeError) throw invalid('token is not valid yet');
-    if (err instanceof jwt.JsonWebTokenError && /signature/.test(err.message)) {
-      if (signedWithEmptyKey(token)) throw invalid(`no key given: the client signed the token with an empty key (give the ${role} key)`);
-      throw invalid('signature is invalid (client and server secrets may not match)');
+    const decoded = decodeToken(token);
+    const { claims } = decoded;
+    if (!claims.iss) throw new TokenProblem('Token missing iss claim');
+    const role = claims.iss === 'admin' ? 'admin' : claims.iss === 'user' ? 'user' : undefined;
+    if (!role) throw new TokenProblem(`Unknown user ${String(claims.iss).slice(0, 64)}`);
+    const key = role === 'admin' ? config.jwt.admin.key : config.jwt.user.key;
+    if (!key) throw new TokenProblem(`no key is configured for ${role}`);
+    try {
+      decoded.verify(secretKey(key));
+    } catch (err) {
+      if (err instanceof SignatureMismatch && signedWithEmptyKey(decoded)) {
+        throw new TokenProblem(`no key given: the client signed the token with an empty key (give the ${role} key)`);
+      }
+      throw err;
     }
-    throw invalid((err as Error).message);
+    checkTimes(claims, Math.floor(Date.now() / 1000), iatLeewaySeconds(env));
+    if (claims.qsh !== qshFor(method, path)) throw new HttpError(401, 'Invalid qsh claim in token');
+    if (role === 'user' && !userMayCall(path)) throw new HttpError(401, 'Administrator access required');
+    return { role };
+  } catch (err) {
+    if (err instanceof TokenProblem) throw invalid(err.message);
+    throw err;
   }
-  if (typeof claims.exp !== 'number') throw invalid('Token missing exp claim');
-  const now = Math.floor(Date.now() / 1000);
-  if (typeof claims.iat === 'number' && claims.iat > now + iatLeewaySeconds(env)) {
-    throw invalid('Token used before issued (client and server clocks may differ)');
-  }
-  if (claims.qsh !== qshFor(method, path)) throw new HttpError(401, 'Invalid qsh claim in token');
-  if (role === 'user' && !userMayCall(path)) throw new HttpError(401, 'Administrator access required');
-  return { role };
 }
 
 export function authMiddleware(config: Config) {

@@ -270,7 +270,7 @@ test('volume create, list, info, expand and delete with heketi-cli flags', async
       `Volume Id: ${id}`,
       `Cluster Id: ${v.cluster}`,
       `Mount: ${first}:vol_${id}`,
-      `Mount Options: backup-volfile-servers=${rest.join(',')}`,
+      `Mount Options: backup-volfile-servers=${rest.join(':')}`, // as mount -t glusterfs -o takes it
       'Block: false',
       'Free Size: 0',
       'Reserved Size: 0',

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { ADMIN_KEY, USER_KEY, buildTopology, startTestServer, type TestServer } from '../support/server';
 
@@ -96,6 +96,75 @@ describe('JWT authentication', () => {
     const r = await call('GET', '/clusters', `Bearer ${t}`);
     expect(r.status).toBe(401);
     expect(r.text).toMatch(/^Invalid JWT token: token is expired/);
+  });
+
+  test('a token is valid while now <= exp in whole seconds (Heketi\'s library), refused the second after', async () => {
+    const exp = now() + 30;
+    const t = token({ iss: 'admin', iat: exp - 1, exp, qsh: qsh('GET', '/clusters') });
+    // the server's clock is held at the last millisecond of the second exp names, then at the next second
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(exp * 1000 + 999);
+      expect((await call('GET', '/clusters', `Bearer ${t}`)).status).toBe(200);
+      clock.mockReturnValue((exp + 1) * 1000);
+      const r = await call('GET', '/clusters', `Bearer ${t}`);
+      expect(r.status).toBe(401);
+      expect(r.text).toBe('Invalid JWT token: token is expired\n');
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  test('nbf in the future is refused; a fraction of a second is cut as by the Go library', async () => {
+    const future = token({ iss: 'admin', iat: now(), exp: now() + 600, nbf: now() + 300, qsh: qsh('GET', '/clusters') });
+    const r = await call('GET', '/clusters', `Bearer ${future}`);
+    expect(r.status).toBe(401);
+    expect(r.text).toBe('Invalid JWT token: token is not valid yet\n');
+    const fraction = token({ iss: 'admin', iat: now(), exp: now() + 600, nbf: now() - 0.5, qsh: qsh('GET', '/clusters') });
+    expect((await call('GET', '/clusters', `Bearer ${fraction}`)).status).toBe(200);
+  });
+
+  const raw = (header: object | string, payload: string) => {
+    const h = typeof header === 'string' ? header : Buffer.from(JSON.stringify(header)).toString('base64url');
+    const p = Buffer.from(payload).toString('base64url');
+    const sig = createHmac('sha256', ADMIN_KEY).update(`${h}.${p}`).digest('base64url');
+    return `Bearer ${h}.${p}.${sig}`;
+  };
+  const hs256 = { alg: 'HS256', typ: 'JWT' };
+
+  test.each([
+    ['payload null', 'null', /^Invalid JWT token: token is malformed: payload is not a JSON object\n$/],
+    ['payload not JSON', '{"iss":"admin",', /^Invalid JWT token: token is malformed: payload is not JSON\n$/],
+    ['payload an array', '["admin"]', /^Invalid JWT token: token is malformed: payload is not a JSON object\n$/],
+    ['payload a number', '42', /^Invalid JWT token: token is malformed: payload is not a JSON object\n$/],
+  ])('%s: 401, correctly signed or not', async (_name, payload, expected) => {
+    const r = await call('GET', '/clusters', raw(hs256, payload));
+    expect(r.status).toBe(401);
+    expect(r.text).toMatch(expected);
+  });
+
+  test.each([
+    ['exp a string', { exp: String(now() + 600) }, 'exp'],
+    ['iat a string a year ahead', { iat: String(now() + 365 * 86400) }, 'iat'],
+    ['iat null', { iat: null }, 'iat'],
+    ['nbf an object', { nbf: {} }, 'nbf'],
+    ['exp true', { exp: true }, 'exp'],
+  ])('%s: 401, never accepted', async (_name, override, claim) => {
+    const claims = { iss: 'admin', iat: now(), exp: now() + 600, qsh: qsh('GET', '/clusters'), ...override };
+    const r = await call('GET', '/clusters', raw(hs256, JSON.stringify(claims)));
+    expect(r.status).toBe(401);
+    expect(r.text).toBe(`Invalid JWT token: ${claim} claim must be a number\n`);
+  });
+
+  test.each([
+    ['garbage', 'garbage', 'token contains an invalid number of segments'],
+    ['four segments', 'a.b.c.d', 'token contains an invalid number of segments'],
+    ['header not base64url', 'a*b.c.d', 'token is malformed: header is not base64url'],
+    ['header not JSON', `${Buffer.from('{').toString('base64url')}.e30.sig`, 'token is malformed: header is not JSON'],
+  ])('bearer %s: 401 naming the problem', async (_name, t, expected) => {
+    const r = await call('GET', '/clusters', `bearer ${t}`);
+    expect(r.status).toBe(401);
+    expect(r.text).toBe(`Invalid JWT token: ${expected}\n`);
   });
 
   test('exp is required', async () => {

@@ -36,9 +36,9 @@ function one(match: Partial<LogLine>): LogLine {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ db: 'pglite', auth: true, log: capture.log });
+  server = await startTestServer({ db: 'postgres', auth: true, log: capture.log });
   await buildTopology(server.admin, { nodes: 3, zones: 3, devicesPerNode: 1 });
-}, 180_000); // an embedded database starts slowly on a loaded machine
+}, 180_000); // generous: the machine is loaded
 afterAll(async () => {
   await server?.close();
 });

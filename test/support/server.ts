@@ -39,7 +39,8 @@ export function testConfig(db: string, options: TestServerOptions = {}): Config 
     jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } },
     shutdown_grace_seconds: 5,
     ...options.extra,
-    glusterfs: { executor: 'mock', db, loglevel: 'none', operation_lease_seconds: 30, ...options.glusterfs },
+    // PGlite may take long to start on a loaded machine: wait for it rather than fail the suite
+    glusterfs: { executor: 'mock', db, loglevel: 'none', operation_lease_seconds: 30, db_wait_seconds: 180, ...options.glusterfs },
   });
 }
 

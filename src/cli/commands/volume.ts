@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { requireId, wholeNumber } from '../args';
 import { about, type CommandKit } from '../command-kit';
 import { CliError } from '../errors';
+import { followOperation } from '../follow-operation';
 import { mapLimited } from '../topology/fetch';
 import { volumeListLine, volumeText } from '../format/volume';
 import { volumeCreateRequest } from '../volume-request';
@@ -31,7 +32,7 @@ export function registerVolume(program: Command, kit: CommandKit): void {
       ),
     async (ctx, opts) => {
       const request = volumeCreateRequest(opts);
-      const info = (await ctx.client().volumeCreate(request)) as VolumeInfo;
+      const info = (await followOperation(ctx, 'creating volume', (watch) => ctx.client().volumeCreate(request, watch))) as VolumeInfo;
       ctx.show(info, volumeText);
     },
   );
@@ -60,14 +61,15 @@ export function registerVolume(program: Command, kit: CommandKit): void {
       const raw = opts.volume ?? positional;
       if (raw === undefined) throw new CliError('Missing volume id');
       const id = requireId('Volume', raw);
-      const info = (await about('Volume', id, ctx.client().volumeExpand(id, expandBy))) as VolumeInfo;
+      const expanding = followOperation(ctx, 'expanding volume', (watch) => ctx.client().volumeExpand(id, expandBy, watch));
+      const info = (await about('Volume', id, expanding)) as VolumeInfo;
       ctx.show(info, volumeText);
     },
   );
 
   kit.act(kit.sub(volume, 'delete [volume_id]', 'delete a volume and its bricks'), async (ctx, _opts, [raw]) => {
     const id = requireId('Volume', raw);
-    await about('Volume', id, ctx.client().volumeDelete(id));
+    await about('Volume', id, followOperation(ctx, 'deleting volume', (watch) => ctx.client().volumeDelete(id, watch)));
     ctx.show({ id, deleted: true }, () => `Volume ${id} deleted`);
   });
 }

@@ -9,6 +9,15 @@ export function setWidth(v: VolumeInfo): number {
   return 1;
 }
 
+/** The API's "a,b,c" as `mount -t glusterfs -o backup-volfile-servers=a:b:c` takes it. */
+export function mountBackupServers(apiValue: string | undefined): string {
+  return (apiValue ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .join(':');
+}
+
 /**
  * heketi-cli's volume text (the lines scripts grep for, in its order), then Brickyard's additions: the
  * set count and the bricks.
@@ -22,7 +31,8 @@ export function volumeText(v: VolumeInfo): string {
     `Volume Id: ${v.id}`,
     `Cluster Id: ${v.cluster}`,
     `Mount: ${v.mount?.glusterfs?.device ?? ''}`,
-    `Mount Options: backup-volfile-servers=${options['backup-volfile-servers'] ?? ''}`,
+    // The API keeps Heketi's comma list; mount.glusterfs wants the backup servers colon-separated.
+    `Mount Options: backup-volfile-servers=${mountBackupServers(options['backup-volfile-servers'])}`,
     `Block: ${v.block === true}`,
     `Free Size: ${v.blockinfo?.freesize ?? 0}`,
     `Reserved Size: ${v.blockinfo?.reservedsize ?? 0}`,

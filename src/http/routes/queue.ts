@@ -25,6 +25,8 @@ export function queueRoutes(r: Router, s: HttpServices): void {
     if (op.state === 'pending' || op.state === 'running') {
       ctx.status = 200;
       ctx.set('X-Pending', 'true');
+      // Brickyard's addition, for progress displays: build, exec, finalize or rollback.
+      ctx.set('X-Operation-Phase', op.phase);
       ctx.body = '';
     } else if (op.state === 'failed') {
       sendText(ctx, 500, op.error ?? 'operation failed');
