@@ -35,6 +35,10 @@ finish() {
       echo "---- Docker volume plugin (test/e2e/docker-plugin.test.ts) ----"
       cat "$E2E_OUT/docker-timings.txt"
     fi
+    if [ -f "$E2E_OUT/csi-timings.txt" ]; then
+      echo "---- CSI driver (test/e2e/csi.test.ts) ----"
+      cat "$E2E_OUT/csi-timings.txt"
+    fi
     echo "suite exit status: $rc; transcripts in $E2E_OUT"
   } >&2
   exit "$rc"
