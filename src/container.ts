@@ -5,15 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import type { Config } from './config/schema';
 import { placementLimits, type AppContext } from './app/context';
-import { deviceAddHandler } from './app/operations/device-add';
-import { deviceDeleteHandler } from './app/operations/device-delete';
-import { deviceResyncHandler } from './app/operations/device-resync';
-import { evictHandler } from './app/operations/evict';
-import { nodeAddHandler } from './app/operations/node-add';
-import { nodeDeleteHandler } from './app/operations/node-delete';
-import { volumeCreateHandler } from './app/operations/volume-create';
-import { volumeDeleteHandler } from './app/operations/volume-delete';
-import { volumeExpandHandler } from './app/operations/volume-expand';
+import { OPERATIONS } from './app/operations';
 import { OperationRunner } from './app/runner';
 import { embeddedDataDir, migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock';
@@ -28,17 +20,6 @@ import { createOperationObserver } from './observability/operation-observer';
 import { loggingExecutor } from './executors/logging-executor';
 import { Registry } from 'prom-client';
 
-export const OPERATION_HANDLERS = [
-  volumeCreateHandler,
-  volumeExpandHandler,
-  volumeDeleteHandler,
-  nodeAddHandler,
-  nodeDeleteHandler,
-  deviceAddHandler,
-  deviceDeleteHandler,
-  deviceResyncHandler,
-  evictHandler,
-];
 
 export interface Container {
   config: Config;
@@ -94,7 +75,7 @@ export async function createContainer(
     leaseSeconds: config.glusterfs.operation_lease_seconds,
   };
   const registry = new Registry();
-  const runner = new OperationRunner(app, OPERATION_HANDLERS, createOperationObserver(log, registry));
+  const runner = new OperationRunner(app, OPERATIONS, createOperationObserver(log, registry));
   const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
   const metrics = createMetrics(app, runner, registry);
   const koa = createHttpApp(services, config, metrics, log);

@@ -45,8 +45,12 @@ export async function reserveSpace(trx: Knex.Transaction, claims: SpaceClaim[]):
   for (const [deviceId, w] of wanted) await adjustDeviceSpace(trx, deviceId, w.kib, w.bricks);
 }
 
-/** Gives space back (bricks destroyed or never made). The caller's bricks must be gone in the same transaction. */
+/**
+ * Gives space back. Only for rows the caller deleted in this same transaction (see removeBricks): crediting
+ * from a list held in memory would credit twice a brick another server already removed.
+ */
 export async function releaseSpace(trx: Knex.Transaction, claims: SpaceClaim[]): Promise<void> {
+  if (claims.length === 0) return;
   const devices = await lockDevices(
     trx,
     claims.map((c) => c.deviceId),

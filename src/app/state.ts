@@ -6,7 +6,7 @@ import { findNode, updateNode } from '../db/repositories/nodes';
 import { findActiveOperationFor } from '../db/repositories/operations';
 import type { AppContext } from './context';
 import { recordFinished } from './finished-operation';
-import { startEviction } from './operations/evict';
+import { startEviction } from './operations';
 import type { Initiator } from '../domain/operation';
 
 /**

@@ -103,6 +103,11 @@ export async function onClusterHost<T>(
   throw lastError;
 }
 
+/** Every host of a cluster an operation's commands may have run on (recovery waits on each). */
+export async function clusterHosts(db: Knex, clusterId: string): Promise<string[]> {
+  return (await listNodes(db, { clusterId })).map(manageHost);
+}
+
 /** Runs every task, waits for all of them, and throws the first failure (after all have settled). */
 export async function allSettledOrThrow(tasks: Array<Promise<unknown>>): Promise<void> {
   const results = await Promise.allSettled(tasks);

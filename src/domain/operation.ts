@@ -13,10 +13,13 @@ export interface OperationRecord {
   targetId: string | null;
   resultPath: string | null;
   error: string | null;
-  payload: Record<string, unknown>;
+  /** As stored; each operation's definition validates it when it is loaded. */
+  payload: unknown;
   cleanupPending: boolean;
   attempts: number;
   owner: string | null;
+  /** Raised at every takeover; writes for the operation check it (fencing). */
+  generation: number;
   leaseExpiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;

@@ -15,6 +15,7 @@ import {
   saysVolumeExists,
   saysVolumeMissing,
 } from './commands/node-messages';
+import { FENCED_EXIT, FENCED_MESSAGE, operationBarrier, underOperationLock } from './commands/operation-lock';
 import { checkDevicePath, checkHostname, checkId, checkVolumeName } from './commands/validate';
 import type { CommandResult, Transport } from './transport';
 import {
@@ -27,6 +28,7 @@ import {
   type GlusterVolumeInfo,
   type GlusterVolumeSpec,
   type HealInfo,
+  type OperationScope,
   type StorageExecutor,
 } from './types';
 
@@ -34,7 +36,12 @@ export interface CommandExecutorOptions {
   kind?: 'ssh' | 'kubernetes';
   /** Hears about problems that do not fail the call (a rebalance that did not start, a cleanup that failed). */
   warn?: (message: string, details: Record<string, unknown>) => void;
+  /** Commands run under this operation's node-side lock (see commands/operation-lock.ts). */
+  scope?: OperationScope;
 }
+
+/** How long a command waits for its operation's shared lock (only a barrier holds it exclusively). */
+const OPERATION_LOCK_WAIT_S = 30;
 
 interface StepOptions {
   /** Safe for the transport to run again after a dropped connection. */
@@ -67,10 +74,29 @@ export class CommandExecutor implements StorageExecutor {
   constructor(
     private readonly transport: Transport,
     private readonly settings: CommandSettings,
-    options: CommandExecutorOptions = {},
+    private readonly options: CommandExecutorOptions = {},
   ) {
     this.kind = options.kind ?? 'ssh';
     this.warn = options.warn ?? (() => undefined);
+  }
+
+  get operationId(): string | undefined {
+    return this.options.scope?.id;
+  }
+
+  forOperation(scope: OperationScope): StorageExecutor {
+    return new CommandExecutor(this.transport, this.settings, { ...this.options, scope });
+  }
+
+  /** Waits as long as the longest command may run (a gluster call), so the previous holder's has ended. */
+  async barrier(host: string, scope: OperationScope): Promise<void> {
+    checkHostname(host);
+    const waitS = this.settings.gluster_cli_timeout + GLUSTER_TIMEOUT_MARGIN_S;
+    const result = await this.transport.run(host, operationBarrier(scope.id, scope.generation, waitS), {
+      timeoutMs: (waitS + GLUSTER_TIMEOUT_MARGIN_S) * 1000,
+      idempotent: true,
+    });
+    if (result.exitCode !== 0) throw new ExecutorError(host, 'operation barrier', nodeWords('operation barrier', result));
   }
 
   close(): Promise<void> {
@@ -82,9 +108,19 @@ export class CommandExecutor implements StorageExecutor {
   /** Runs one command line; transport failures come back as ExecutorErrors naming the step. */
   private async run(host: string, step: string, command: string, options: StepOptions): Promise<CommandResult> {
     const seconds = options.gluster ? this.settings.gluster_cli_timeout + GLUSTER_TIMEOUT_MARGIN_S : this.settings.command_timeout;
+    const scope = this.options.scope;
+    const line = scope ? underOperationLock(scope.id, scope.generation, command, OPERATION_LOCK_WAIT_S) : command;
     try {
-      return await this.transport.run(host, command, { timeoutMs: seconds * 1000, idempotent: options.idempotent });
+      const result = await this.transport.run(host, line, {
+        timeoutMs: (seconds + (scope ? OPERATION_LOCK_WAIT_S : 0)) * 1000,
+        idempotent: options.idempotent,
+      });
+      if (scope && result.exitCode === FENCED_EXIT && result.stderr.includes(FENCED_MESSAGE)) {
+        throw new ExecutorError(host, step, `${step}: ${FENCED_MESSAGE}`, false, true);
+      }
+      return result;
     } catch (err) {
+      if (err instanceof ExecutorError && err.fenced) throw err;
       if (err instanceof ExecutorError) {
         const wrapped = new ExecutorError(host, step, `${step}: ${err.message}`, err.transient);
         (wrapped as Error & { cause?: unknown }).cause = err;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ExecutorError, type StorageExecutor } from './types';
+import { ExecutorError, type OperationScope, type StorageExecutor } from './types';
 
 const STEPS = new Set<string>([
   'glusterdCheck',
@@ -27,6 +27,9 @@ export function loggingExecutor<E extends StorageExecutor>(executor: E, log: Log
   return new Proxy(executor, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
+      if (prop === 'forOperation') {
+        return (scope: OperationScope) => loggingExecutor(target.forOperation(scope), log);
+      }
       if (typeof prop !== 'string' || !STEPS.has(prop) || typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
         if (!log.isLevelEnabled('debug')) return Reflect.apply(value, target, args) as unknown;

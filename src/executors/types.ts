@@ -78,8 +78,27 @@ export interface HealInfo {
   entries: Record<string, number>;
 }
 
+/** An operation at the generation its holder holds it (see the runner's fencing). */
+export interface OperationScope {
+  id: string;
+  generation: number;
+}
+
 export interface StorageExecutor {
   readonly kind: 'mock' | 'ssh' | 'kubernetes';
+  /** Set on an executor made by forOperation. */
+  readonly operationId?: string;
+
+  /**
+   * The same executor, with every command run under the node-side lock of this operation (shared) and
+   * refused once a newer generation has passed a barrier on that node.
+   */
+  forOperation(scope: OperationScope): StorageExecutor;
+  /**
+   * Waits on `host` until no command of an older generation of this operation can still be running there,
+   * then fences older generations off. Recovery calls it on every host before touching anything.
+   */
+  barrier(host: string, scope: OperationScope): Promise<void>;
 
   /** glusterd answers on this host. */
   glusterdCheck(host: string): Promise<void>;
@@ -121,6 +140,8 @@ export class ExecutorError extends Error {
     message: string,
     /** Whether a retry of the same command could succeed (connection dropped before it ran, timeout). */
     readonly transient = false,
+    /** The node refused the command: a newer holder of its operation fenced this one off. */
+    readonly fenced = false,
   ) {
     super(message);
     this.name = 'ExecutorError';

@@ -95,8 +95,12 @@ describe.each(['postgres', 'pglite'] as const)('store on %s', (kind) => {
     const claimed = await db.transaction((trx) => claimAbandoned(trx, 'rescuer', 30, 10));
     expect(claimed.map((o) => o.id)).toContain(dead);
     expect(claimed.map((o) => o.id)).not.toContain(live);
-    expect(await findOperation(db, dead)).toMatchObject({ owner: 'rescuer', attempts: 1 });
-    expect(await renewLeases(db, 'rescuer', 30)).toBeGreaterThanOrEqual(1);
+    const taken = await findOperation(db, dead);
+    expect(taken).toMatchObject({ owner: 'rescuer', attempts: 1, generation: 1 });
+    // the renewal is fenced by generation: the old one renews nothing, the current one renews
+    expect((await renewLeases(db, 'rescuer', [{ id: dead, generation: 0 }], 30)).size).toBe(0);
+    expect([...(await renewLeases(db, 'rescuer', [{ id: dead, generation: 1 }], 30))]).toEqual([dead]);
+    expect((await renewLeases(db, 'dead', [{ id: dead, generation: 1 }], 30)).size).toBe(0);
     // claimed and renewed: nobody else takes it
     expect((await db.transaction((trx) => claimAbandoned(trx, 'third', 30, 10))).map((o) => o.id)).not.toContain(dead);
   });

@@ -1,20 +1,23 @@
-import type { Knex } from 'knex';
+import { z } from 'zod';
 import { badRequest, conflict, notFound } from '../../domain/errors';
-import { newId } from '../../domain/ids';
 import { countBricksByDevice } from '../../db/repositories/bricks';
 import { deleteDevice, findDevice, updateDevice } from '../../db/repositories/devices';
 import { findNode } from '../../db/repositories/nodes';
-import { findActiveOperationFor, insertOperation } from '../../db/repositories/operations';
-import type { AppContext } from '../context';
+import { findActiveOperationFor } from '../../db/repositories/operations';
 import { manageHost } from '../volume-specs';
-import type { OperationHandler } from './handler';
-import type { Initiator } from '../../domain/operation';
+import { expectRows, UNDONE, type OperationDefinition } from './operation';
 
 export const DEVICE_DELETE = 'device_delete';
 
-export async function startDeviceDelete(ctx: AppContext, deviceId: string, initiator: Initiator): Promise<{ opId: string }> {
-  const opId = newId();
-  await ctx.db.transaction(async (trx: Knex.Transaction) => {
+const Payload = z.object({ deviceId: z.string() });
+type Payload = z.infer<typeof Payload>;
+
+export const deviceDelete: OperationDefinition<string, Payload> = {
+  kind: DEVICE_DELETE,
+  payload: Payload,
+  recovery: 'finish',
+
+  async build({ trx }, deviceId) {
     const device = await findDevice(trx, deviceId, true);
     if (!device) throw notFound();
     if (device.state !== 'failed') throw badRequest(`device: ${deviceId} is not in failed state`);
@@ -25,37 +28,32 @@ export async function startDeviceDelete(ctx: AppContext, deviceId: string, initi
       throw conflict(`Device ${deviceId} is busy with another operation`);
     }
     await updateDevice(trx, deviceId, { lifecycle: 'deleting' });
-    await insertOperation(trx, {
-      id: opId,
-      kind: DEVICE_DELETE,
-      initiator,
-      targetId: deviceId,
-      payload: { deviceId },
-      owner: ctx.instanceId,
-      leaseSeconds: ctx.leaseSeconds,
-    });
-  });
-  return { opId };
-}
-
-export const deviceDeleteHandler: OperationHandler = {
-  kind: DEVICE_DELETE,
-  recovery: 'finish',
-
-  async exec(ctx, op) {
-    const device = await findDevice(ctx.db, String(op.payload.deviceId));
-    const node = device && (await findNode(ctx.db, device.nodeId));
-    if (!device || !node) return;
-    await ctx.executor.deviceTeardown(manageHost(node), { id: device.id, path: device.name, destroyData: false });
+    return { kind: 'record', targetId: deviceId, payload: { deviceId } };
   },
 
-  async finalize(trx, _ctx, op) {
-    await deleteDevice(trx, String(op.payload.deviceId));
+  async exec(run) {
+    const { db } = run.ctx;
+    const device = await findDevice(db, run.payload.deviceId);
+    const node = device && (await findNode(db, device.nodeId));
+    if (!device || !node) return;
+    await run.executor.deviceTeardown(manageHost(node), { id: device.id, path: device.name, destroyData: false });
+  },
+
+  async finalize(trx, run) {
+    expectRows(await deleteDevice(trx, run.payload.deviceId), 1, 'the deleted device');
     return null;
   },
 
-  async rollback(ctx, op) {
-    const deviceId = String(op.payload.deviceId);
-    if (await findDevice(ctx.db, deviceId)) await updateDevice(ctx.db, deviceId, { lifecycle: 'ready' });
+  async rollback(run) {
+    await run.write(async (trx) => {
+      if (await findDevice(trx, run.payload.deviceId)) await updateDevice(trx, run.payload.deviceId, { lifecycle: 'ready' });
+    });
+    return UNDONE;
+  },
+
+  async hosts(run) {
+    const device = await findDevice(run.ctx.db, run.payload.deviceId);
+    const node = device && (await findNode(run.ctx.db, device.nodeId));
+    return node ? [manageHost(node)] : [];
   },
 };

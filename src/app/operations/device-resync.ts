@@ -1,51 +1,46 @@
-import type { Knex } from 'knex';
+import { z } from 'zod';
 import { conflict, notFound } from '../../domain/errors';
-import { newId } from '../../domain/ids';
 import { pendingReservedKib } from '../../db/repositories/bricks';
 import { findDevice, lockDevices, updateDevice } from '../../db/repositories/devices';
 import { deviceBooks } from '../../domain/thin-pool';
 import { findNode } from '../../db/repositories/nodes';
-import { insertOperation, updateOperation } from '../../db/repositories/operations';
-import type { DeviceReport } from '../../executors/types';
-import type { AppContext } from '../context';
 import { manageHost } from '../volume-specs';
-import type { OperationHandler } from './handler';
-import type { Initiator } from '../../domain/operation';
+import { expectRows, UNDONE, type OperationDefinition } from './operation';
 
 export const DEVICE_RESYNC = 'device_resync';
 
-export async function startDeviceResync(ctx: AppContext, deviceId: string, initiator: Initiator): Promise<{ opId: string }> {
-  const device = await findDevice(ctx.db, deviceId);
-  if (!device) throw notFound();
-  if (device.lifecycle !== 'ready') throw conflict(`Device ${deviceId} is busy with another operation`);
-  const opId = newId();
-  await insertOperation(ctx.db, {
-    id: opId,
-    kind: DEVICE_RESYNC,
-    initiator,
-    targetId: deviceId,
-    payload: { deviceId, report: null },
-    owner: ctx.instanceId,
-    leaseSeconds: ctx.leaseSeconds,
-  });
-  return { opId };
-}
+const Report = z.object({
+  totalKib: z.number(),
+  freeKib: z.number(),
+  usedKib: z.number(),
+  extentKib: z.number(),
+  pvUuid: z.string(),
+  paths: z.array(z.string()),
+  metadataSpareKib: z.number().optional(),
+});
 
-export const deviceResyncHandler: OperationHandler = {
+const Payload = z.object({ deviceId: z.string(), report: Report.nullable() });
+type Payload = z.infer<typeof Payload>;
+
+export const deviceResync: OperationDefinition<string, Payload> = {
   kind: DEVICE_RESYNC,
+  payload: Payload,
   recovery: 'rollback',
 
-  async exec(ctx, op) {
-    const device = await findDevice(ctx.db, String(op.payload.deviceId));
-    const node = device && (await findNode(ctx.db, device.nodeId));
+  async build({ trx }, deviceId) {
+    const device = await findDevice(trx, deviceId);
+    if (!device) throw notFound();
+    if (device.lifecycle !== 'ready') throw conflict(`Device ${deviceId} is busy with another operation`);
+    return { kind: 'record', targetId: deviceId, payload: { deviceId, report: null } };
+  },
+
+  async exec(run) {
+    const { db } = run.ctx;
+    const device = await findDevice(db, run.payload.deviceId);
+    const node = device && (await findNode(db, device.nodeId));
     if (!device || !node) throw notFound();
-    const report = await ctx.executor.deviceInfo(manageHost(node), {
-      id: device.id,
-      path: device.name,
-      destroyData: false,
-    });
-    op.payload.report = report;
-    await updateOperation(ctx.db, op.id, { payload: op.payload });
+    const report = await run.executor.deviceInfo(manageHost(node), { id: device.id, path: device.name, destroyData: false });
+    await run.save({ ...run.payload, report });
   },
 
   /**
@@ -53,23 +48,28 @@ export const deviceResyncHandler: OperationHandler = {
    * (they may not be on the disk yet), so a resync during a create never hands out the same space twice,
    * and less what remains of the metadata spare allowance.
    */
-  async finalize(trx: Knex.Transaction, _ctx, op) {
-    const deviceId = String(op.payload.deviceId);
-    const report = op.payload.report as DeviceReport;
+  async finalize(trx, run) {
+    const { deviceId, report } = run.payload;
     const device = (await lockDevices(trx, [deviceId])).get(deviceId);
-    if (!device) return null;
+    if (!device || !report) return null;
     const pending = await pendingReservedKib(trx, deviceId);
-    await updateDevice(trx, deviceId, {
+    const changed = await updateDevice(trx, deviceId, {
       ...deviceBooks(report, pending),
       extentKib: report.extentKib,
       pvUuid: report.pvUuid || device.pvUuid,
       paths: report.paths.length > 0 ? report.paths : device.paths,
     });
+    expectRows(changed, 1, 'the resynced device');
     return null;
   },
 
   async rollback() {
-    // Nothing was changed before finalize.
+    return UNDONE; // nothing was changed before finalize
+  },
+
+  async hosts(run) {
+    const device = await findDevice(run.ctx.db, run.payload.deviceId);
+    const node = device && (await findNode(run.ctx.db, device.nodeId));
+    return node ? [manageHost(node)] : [];
   },
 };
-

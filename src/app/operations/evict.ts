@@ -1,93 +1,54 @@
-import type { Knex } from 'knex';
+import { z } from 'zod';
 import { badRequest, conflict, noSpace, notFound } from '../../domain/errors';
 import { newId } from '../../domain/ids';
-import type { Brick, DeviceState, NodeState, Volume } from '../../domain/model';
+import type { Brick, Volume } from '../../domain/model';
 import { placeReplacement, placementOptionsFrom } from '../../domain/placement';
-import { deleteBricks, findBricks, insertBricks, listBricksOfDevices, listBricksOfVolume, updateBricks } from '../../db/repositories/bricks';
+import { findBricks, insertBricks, listBricksOfDevices, listBricksOfVolume, updateBricks } from '../../db/repositories/bricks';
 import { findDevice, listDevices, lockDevices, updateDevice } from '../../db/repositories/devices';
 import { findNode, findNodesByIds, updateNode } from '../../db/repositories/nodes';
-import { findActiveOperationFor, insertOperation, updateOperation } from '../../db/repositories/operations';
+import { findActiveOperationFor } from '../../db/repositories/operations';
 import { findVolume } from '../../db/repositories/volumes';
-import type { AppContext } from '../context';
-import { StaleSnapshot, releaseSpace, reserveSpace } from '../reservations';
+import { removeBricks } from '../bricks';
+import { OperationLost, type OperationRun } from '../operation-run';
+import { StaleSnapshot, reserveSpace } from '../reservations';
+import { PLACEMENT_ATTEMPTS } from '../runner';
 import { loadClusterSnapshots } from '../topology';
-import { brickAddress, brickSpec, glusterVolumeSpec, manageHost, onClusterHost } from '../volume-specs';
-import type { OperationHandler } from './handler';
-import type { Initiator, OperationRecord } from '../../domain/operation';
+import { brickAddress, brickSpec, clusterHosts, glusterVolumeSpec, manageHost, onClusterHost } from '../volume-specs';
+import { expectRows, UNDONE, type OperationDefinition } from './operation';
 
 /**
  * Setting a device (or a node) to `failed` moves every brick it holds to other devices, one brick at a time:
  * place and reserve the replacement, create it, check the old brick is not the only good copy, replace-brick,
- * destroy the old one, then swap the records in one transaction. Each finished move stands on its own, so an
- * error part way leaves earlier moves done and undoes only the move in progress.
+ * destroy the old one, then swap the records in one transaction. Each finished move stands on its own; an
+ * eviction that cannot finish undoes the move in progress and gives the node and devices back the states
+ * they had, so a refused `failed` changes nothing an operator can see but the bricks already moved.
  */
 export const EVICT = 'evict';
 
-interface Move {
-  oldBrickId: string;
-  newBrickId: string;
+export interface EvictInput {
+  kind: 'device' | 'node';
+  id: string;
 }
 
-interface EvictPayload {
-  target: { kind: 'device' | 'node'; id: string };
-  deviceIds: string[];
-  current: Move | null;
-  moved: number;
-}
-
-/** Marks the devices offline (no new bricks go there) and records the eviction. */
-export async function startEviction(
-  ctx: AppContext,
-  target: { kind: 'device' | 'node'; id: string },
-  initiator: Initiator,
-): Promise<{ opId: string }> {
-  const opId = newId();
-  await ctx.db.transaction(async (trx: Knex.Transaction) => {
-    let deviceIds: string[];
-    if (target.kind === 'device') {
-      const device = await findDevice(trx, target.id, true);
-      if (!device) throw notFound();
-      if (device.lifecycle !== 'ready') throw conflict(`Device ${target.id} is busy with another operation`);
-      deviceIds = [device.id];
-    } else {
-      const node = await findNode(trx, target.id, true);
-      if (!node) throw notFound();
-      if (node.lifecycle !== 'ready') throw conflict(`Node ${target.id} is busy with another operation`);
-      deviceIds = (await listDevices(trx, { nodeIds: [node.id] })).map((d) => d.id);
-      await updateNode(trx, node.id, { state: 'offline' });
-    }
-    for (const id of [target.id, ...deviceIds]) {
-      if (await findActiveOperationFor(trx, id)) throw conflict(`${target.kind} ${id} is busy with another operation`);
-    }
-    await lockDevices(trx, deviceIds);
-    for (const id of deviceIds) await updateDevice(trx, id, { state: 'offline' });
-    const payload: EvictPayload = { target, deviceIds, current: null, moved: 0 };
-    await insertOperation(trx, {
-      id: opId,
-      kind: EVICT,
-      initiator,
-      targetId: target.id,
-      payload: payload as unknown as Record<string, unknown>,
-      owner: ctx.instanceId,
-      leaseSeconds: ctx.leaseSeconds,
-    });
-  });
-  return { opId };
-}
-
-async function saveProgress(db: Knex, op: OperationRecord, payload: EvictPayload): Promise<void> {
-  op.payload = payload as unknown as Record<string, unknown>;
-  await updateOperation(db, op.id, { payload: op.payload });
-}
+const State = z.enum(['online', 'offline', 'failed']);
+const Move = z.object({ oldBrickId: z.string(), newBrickId: z.string() });
+const Payload = z.object({
+  target: z.object({ kind: z.enum(['device', 'node']), id: z.string() }),
+  deviceIds: z.array(z.string()),
+  /** States before the eviction, restored if it is undone. */
+  previous: z.object({ node: State.nullable(), devices: z.record(z.string(), State) }),
+  current: Move.nullable(),
+  moved: z.number().int(),
+});
+type Payload = z.infer<typeof Payload>;
+type Run = OperationRun<Payload>;
 
 /** Place and reserve the replacement of one brick, recorded as the move in progress. */
-async function reserveReplacement(ctx: AppContext, op: OperationRecord, volume: Volume, old: Brick): Promise<Brick> {
-  const payload = op.payload as unknown as EvictPayload;
+async function reserveReplacement(run: Run, volume: Volume, old: Brick): Promise<Brick> {
+  const { ctx } = run;
   const options = placementOptionsFrom(volume.glusterVolumeOptions);
   for (let attempt = 1; ; attempt += 1) {
-    const siblings = (await listBricksOfVolume(ctx.db, volume.id)).filter(
-      (b) => b.setIndex === old.setIndex && b.id !== old.id,
-    );
+    const siblings = (await listBricksOfVolume(ctx.db, volume.id)).filter((b) => b.setIndex === old.setIndex && b.id !== old.id);
     const nodes = await findNodesByIds(ctx.db, [old.nodeId, ...siblings.map((s) => s.nodeId)]);
     const [cluster] = await loadClusterSnapshots(ctx.db, [volume.clusterId]);
     const result = placeReplacement(
@@ -109,135 +70,160 @@ async function reserveReplacement(ctx: AppContext, op: OperationRecord, volume: 
           arbiter: old.arbiter,
         },
         siblings: siblings.map((s) => ({ deviceId: s.deviceId, nodeId: s.nodeId, zone: nodes.get(s.nodeId)?.zone ?? 0 })),
-        excludeDevices: payload.deviceIds,
+        excludeDevices: run.payload.deviceIds,
       },
       ctx.limits,
     );
     if (!result.ok) throw noSpace(`Unable to move brick ${old.id} of volume ${volume.name}: ${result.failure.message}`);
-    const replacement: Brick = {
-      ...old,
-      id: newId(),
-      deviceId: result.brick.deviceId,
-      nodeId: result.brick.nodeId,
-      state: 'pending',
-    };
+    const replacement: Brick = { ...old, id: newId(), deviceId: result.brick.deviceId, nodeId: result.brick.nodeId, state: 'pending' };
     try {
-      await ctx.db.transaction(async (trx: Knex.Transaction) => {
+      await run.write(async (trx) => {
         await reserveSpace(trx, [replacement]);
         await insertBricks(trx, [replacement]);
-        await saveProgress(trx, op, { ...payload, current: { oldBrickId: old.id, newBrickId: replacement.id } });
+        await run.save({ ...run.payload, current: { oldBrickId: old.id, newBrickId: replacement.id } }, trx);
       });
       return replacement;
     } catch (err) {
-      if (err instanceof StaleSnapshot && attempt < 8) continue;
+      if (err instanceof StaleSnapshot && attempt < PLACEMENT_ATTEMPTS) continue;
       throw err;
     }
   }
 }
 
 /** The old brick leaves the records and its space is credited; the new one goes online. */
-async function completeMove(ctx: AppContext, op: OperationRecord, old: Brick, replacement: Brick, volume: Volume) {
-  const nodes = await findNodesByIds(ctx.db, [old.nodeId]);
-  const oldNode = nodes.get(old.nodeId);
+async function completeMove(run: Run, old: Brick, replacement: Brick, volume: Volume): Promise<void> {
+  const oldNode = (await findNodesByIds(run.ctx.db, [old.nodeId])).get(old.nodeId);
   try {
-    if (oldNode) await ctx.executor.brickDestroy(manageHost(oldNode), brickSpec(old, volume));
+    if (oldNode) await run.executor.brickDestroy(manageHost(oldNode), brickSpec(old, volume));
   } catch (err) {
+    if (err instanceof OperationLost) throw err;
     // The device is being failed (often because it is broken): its leftovers cannot block the move.
-    ctx.log.warn({ brick: old.id, err: (err as Error).message }, 'evict: old brick could not be destroyed');
+    run.ctx.log.warn({ brick: old.id, err: (err as Error).message }, 'evict: old brick could not be destroyed');
   }
-  const payload = op.payload as unknown as EvictPayload;
-  await ctx.db.transaction(async (trx: Knex.Transaction) => {
-    await releaseSpace(trx, [old]);
-    await deleteBricks(trx, [old.id]);
-    await updateBricks(trx, [replacement.id], { state: 'online' });
-    await saveProgress(trx, op, { ...payload, current: null, moved: payload.moved + 1 });
+  await run.write(async (trx) => {
+    expectRows((await removeBricks(trx, [old.id])).length, 1, 'the moved brick');
+    expectRows(await updateBricks(trx, [replacement.id], { state: 'online' }), 1, 'the replacement brick');
+    await run.save({ ...run.payload, current: null, moved: run.payload.moved + 1 }, trx);
   });
 }
 
-async function moveBrick(ctx: AppContext, op: OperationRecord, old: Brick): Promise<void> {
+async function moveBrick(run: Run, old: Brick): Promise<void> {
+  const { ctx } = run;
   const volume = await findVolume(ctx.db, old.volumeId);
   if (!volume) return;
   if (volume.durability.type === 'none' || (volume.durability.type === 'replicate' && volume.durability.replica < 2)) {
-    throw badRequest(
-      `Unable to move brick ${old.id} of volume ${volume.name}: a volume without replicas has no copy to heal from`,
-    );
+    throw badRequest(`Unable to move brick ${old.id} of volume ${volume.name}: a volume without replicas has no copy to heal from`);
   }
-  const replacement = await reserveReplacement(ctx, op, volume, old);
+  const replacement = await reserveReplacement(run, volume, old);
   const newNode = (await findNodesByIds(ctx.db, [replacement.nodeId])).get(replacement.nodeId)!;
-  await ctx.executor.brickCreate(manageHost(newNode), brickSpec(replacement, volume));
+  await run.executor.brickCreate(manageHost(newNode), brickSpec(replacement, volume));
   const { nodes } = await glusterVolumeSpec(ctx, ctx.db, volume, [old, replacement]);
   const from = brickAddress(old, nodes);
   const to = brickAddress(replacement, nodes);
   await onClusterHost(ctx, volume.clusterId, [], async (host) => {
-    const heal = await ctx.executor.healInfo(host, volume.name);
+    const heal = await run.executor.healInfo(host, volume.name);
     const pending = heal.entries[`${from.host}:${from.path}`];
     if (pending !== undefined && pending > 0) {
       throw new Error(
         `Unable to move brick ${from.host}:${from.path} of volume ${volume.name}: it holds ${pending} entries other bricks still need (heal pending); retry after self-heal completes`,
       );
     }
-    await ctx.executor.replaceBrick(host, volume.name, from, to);
+    await run.executor.replaceBrick(host, volume.name, from, to);
   });
-  await completeMove(ctx, op, old, replacement, volume);
+  await completeMove(run, old, replacement, volume);
 }
 
-/** Undo a move in progress: finish it if gluster already switched, else drop the replacement. */
-async function settleCurrentMove(ctx: AppContext, op: OperationRecord): Promise<void> {
-  const payload = op.payload as unknown as EvictPayload;
-  if (!payload.current) return;
-  const [old, replacement] = await Promise.all([
-    findBricks(ctx.db, [payload.current.oldBrickId]).then((b) => b[0]),
-    findBricks(ctx.db, [payload.current.newBrickId]).then((b) => b[0]),
-  ]);
+/** Settle a move in progress: finish it if gluster already switched, else drop the replacement. */
+async function settleCurrentMove(run: Run): Promise<void> {
+  const { ctx } = run;
+  const current = run.payload.current;
+  if (!current) return;
+  const [[old], [replacement]] = await Promise.all([findBricks(ctx.db, [current.oldBrickId]), findBricks(ctx.db, [current.newBrickId])]);
   const volume = replacement && (await findVolume(ctx.db, replacement.volumeId));
   if (!replacement || !volume) {
-    await saveProgress(ctx.db, op, { ...payload, current: null });
+    await run.save({ ...run.payload, current: null });
     return;
   }
   const { nodes } = await glusterVolumeSpec(ctx, ctx.db, volume, [replacement]);
-  const info = await onClusterHost(ctx, volume.clusterId, [], (host) => ctx.executor.volumeInfo(host, volume.name));
+  const info = await onClusterHost(ctx, volume.clusterId, [], (host) => run.executor.volumeInfo(host, volume.name));
   const to = brickAddress(replacement, nodes);
   if (old && info?.bricks.some((b) => b.host === to.host && b.path === to.path)) {
-    await completeMove(ctx, op, old, replacement, volume);
+    await completeMove(run, old, replacement, volume);
     return;
   }
-  const node = nodes.get(replacement.nodeId)!;
-  await ctx.executor.brickDestroy(manageHost(node), brickSpec(replacement, volume));
-  await ctx.db.transaction(async (trx: Knex.Transaction) => {
-    await releaseSpace(trx, [replacement]);
-    await deleteBricks(trx, [replacement.id]);
-    await saveProgress(trx, op, { ...payload, current: null });
+  await run.executor.brickDestroy(manageHost(nodes.get(replacement.nodeId)!), brickSpec(replacement, volume));
+  await run.write(async (trx) => {
+    await removeBricks(trx, [replacement.id]);
+    await run.save({ ...run.payload, current: null }, trx);
   });
 }
 
-export const evictHandler: OperationHandler = {
+export const evict: OperationDefinition<EvictInput, Payload> = {
   kind: EVICT,
+  payload: Payload,
   recovery: 'rollback',
 
-  async exec(ctx, op) {
-    await settleCurrentMove(ctx, op);
-    const payload = op.payload as unknown as EvictPayload;
-    const bricks = await listBricksOfDevices(ctx.db, payload.deviceIds);
-    for (const brick of bricks.filter((b) => b.state === 'online')) await moveBrick(ctx, op, brick);
+  /** Marks the devices offline (no new bricks go there), remembering the states they had. */
+  async build({ trx }, target) {
+    let deviceIds: string[];
+    let nodeState: Payload['previous']['node'] = null;
+    if (target.kind === 'device') {
+      const device = await findDevice(trx, target.id, true);
+      if (!device) throw notFound();
+      if (device.lifecycle !== 'ready') throw conflict(`Device ${target.id} is busy with another operation`);
+      deviceIds = [device.id];
+    } else {
+      const node = await findNode(trx, target.id, true);
+      if (!node) throw notFound();
+      if (node.lifecycle !== 'ready') throw conflict(`Node ${target.id} is busy with another operation`);
+      deviceIds = (await listDevices(trx, { nodeIds: [node.id] })).map((d) => d.id);
+      nodeState = node.state;
+      await updateNode(trx, node.id, { state: 'offline' });
+    }
+    for (const id of [target.id, ...deviceIds]) {
+      if (await findActiveOperationFor(trx, id)) throw conflict(`${target.kind} ${id} is busy with another operation`);
+    }
+    const devices = await lockDevices(trx, deviceIds);
+    const previous = { node: nodeState, devices: Object.fromEntries([...devices.values()].map((d) => [d.id, d.state])) };
+    for (const id of deviceIds) await updateDevice(trx, id, { state: 'offline' });
+    return { kind: 'record', targetId: target.id, payload: { target, deviceIds, previous, current: null, moved: 0 } };
+  },
+
+  async exec(run) {
+    await settleCurrentMove(run);
+    const bricks = await listBricksOfDevices(run.ctx.db, run.payload.deviceIds);
+    for (const brick of bricks.filter((b) => b.state === 'online')) await moveBrick(run, brick);
     // Bricks another operation is still making (it reserved them before the device went offline) cannot
     // be moved yet: the device is not empty, so it must not be marked failed.
-    const left = (await listBricksOfDevices(ctx.db, payload.deviceIds)).filter((b) => b.state === 'pending');
+    const left = (await listBricksOfDevices(run.ctx.db, run.payload.deviceIds)).filter((b) => b.state === 'pending');
     if (left.length > 0) {
-      throw new Error(
-        `${left.length} brick(s) on ${payload.target.kind} ${payload.target.id} are still being created by other operations; retry when they finish`,
-      );
+      const { kind, id } = run.payload.target;
+      throw new Error(`${left.length} brick(s) on ${kind} ${id} are still being created by other operations; retry when they finish`);
     }
   },
 
-  async finalize(trx, _ctx, op) {
-    const payload = op.payload as unknown as EvictPayload;
-    for (const id of payload.deviceIds) await updateDevice(trx, id, { state: 'failed' as DeviceState });
-    if (payload.target.kind === 'node') await updateNode(trx, payload.target.id, { state: 'failed' as NodeState });
+  async finalize(trx, run) {
+    const { deviceIds, target } = run.payload;
+    for (const id of deviceIds) expectRows(await updateDevice(trx, id, { state: 'failed' }), 1, `device ${id}`);
+    if (target.kind === 'node') expectRows(await updateNode(trx, target.id, { state: 'failed' }), 1, `node ${target.id}`);
     return null;
   },
 
-  async rollback(ctx, op) {
-    // Finished moves stay; the devices stay offline (not failed) so the operator can retry.
-    await settleCurrentMove(ctx, op);
+  /** Finished moves stay; the move in progress is settled; node and devices get their states back. */
+  async rollback(run) {
+    await settleCurrentMove(run);
+    const { previous, target } = run.payload;
+    await run.write(async (trx) => {
+      for (const [id, state] of Object.entries(previous.devices)) await updateDevice(trx, id, { state });
+      if (target.kind === 'node' && previous.node) await updateNode(trx, target.id, { state: previous.node });
+    });
+    return UNDONE;
+  },
+
+  async hosts(run) {
+    const first = run.payload.target.kind === 'node' ? await findNode(run.ctx.db, run.payload.target.id) : undefined;
+    const device = first ? undefined : await findDevice(run.ctx.db, run.payload.target.id);
+    const node = first ?? (device && (await findNode(run.ctx.db, device.nodeId)));
+    return node ? clusterHosts(run.ctx.db, node.clusterId) : [];
   },
 };

@@ -1,19 +1,22 @@
-import type { Knex } from 'knex';
+import { z } from 'zod';
 import { conflict, notFound } from '../../domain/errors';
-import { newId } from '../../domain/ids';
 import { listDevices } from '../../db/repositories/devices';
 import { deleteNode, findNode, listNodes, updateNode } from '../../db/repositories/nodes';
-import { findActiveOperationFor, insertOperation } from '../../db/repositories/operations';
-import type { AppContext } from '../context';
-import { manageHost, storageHost } from '../volume-specs';
-import type { OperationHandler } from './handler';
-import type { Initiator } from '../../domain/operation';
+import { findActiveOperationFor } from '../../db/repositories/operations';
+import { clusterHosts, manageHost, storageHost } from '../volume-specs';
+import { expectRows, UNDONE, type OperationDefinition } from './operation';
 
 export const NODE_DELETE = 'node_delete';
 
-export async function startNodeDelete(ctx: AppContext, nodeId: string, initiator: Initiator): Promise<{ opId: string }> {
-  const opId = newId();
-  await ctx.db.transaction(async (trx: Knex.Transaction) => {
+const Payload = z.object({ nodeId: z.string() });
+type Payload = z.infer<typeof Payload>;
+
+export const nodeDelete: OperationDefinition<string, Payload> = {
+  kind: NODE_DELETE,
+  payload: Payload,
+  recovery: 'finish',
+
+  async build({ trx }, nodeId) {
     const node = await findNode(trx, nodeId, true);
     if (!node) throw notFound();
     if ((await listDevices(trx, { nodeIds: [nodeId] })).length > 0) {
@@ -23,39 +26,33 @@ export async function startNodeDelete(ctx: AppContext, nodeId: string, initiator
       throw conflict(`Node ${nodeId} is busy with another operation`);
     }
     await updateNode(trx, nodeId, { lifecycle: 'deleting' });
-    await insertOperation(trx, {
-      id: opId,
-      kind: NODE_DELETE,
-      initiator,
-      targetId: nodeId,
-      payload: { nodeId },
-      owner: ctx.instanceId,
-      leaseSeconds: ctx.leaseSeconds,
-    });
-  });
-  return { opId };
-}
-
-export const nodeDeleteHandler: OperationHandler = {
-  kind: NODE_DELETE,
-  recovery: 'finish',
-
-  async exec(ctx, op) {
-    const node = await findNode(ctx.db, String(op.payload.nodeId));
-    if (!node) return;
-    const peer = (await listNodes(ctx.db, { clusterId: node.clusterId })).find(
-      (n) => n.id !== node.id && n.lifecycle === 'ready' && n.state === 'online',
-    );
-    if (peer) await ctx.executor.peerDetach(manageHost(peer), storageHost(node));
+    return { kind: 'record', targetId: nodeId, payload: { nodeId } };
   },
 
-  async finalize(trx, _ctx, op) {
-    await deleteNode(trx, String(op.payload.nodeId));
+  async exec(run) {
+    const { db } = run.ctx;
+    const node = await findNode(db, run.payload.nodeId);
+    if (!node) return;
+    const peer = (await listNodes(db, { clusterId: node.clusterId })).find(
+      (n) => n.id !== node.id && n.lifecycle === 'ready' && n.state === 'online',
+    );
+    if (peer) await run.executor.peerDetach(manageHost(peer), storageHost(node));
+  },
+
+  async finalize(trx, run) {
+    expectRows(await deleteNode(trx, run.payload.nodeId), 1, 'the deleted node');
     return null;
   },
 
-  async rollback(ctx, op) {
-    const nodeId = String(op.payload.nodeId);
-    if (await findNode(ctx.db, nodeId)) await updateNode(ctx.db, nodeId, { lifecycle: 'ready' });
+  async rollback(run) {
+    await run.write(async (trx) => {
+      if (await findNode(trx, run.payload.nodeId)) await updateNode(trx, run.payload.nodeId, { lifecycle: 'ready' });
+    });
+    return UNDONE;
+  },
+
+  async hosts(run) {
+    const node = await findNode(run.ctx.db, run.payload.nodeId);
+    return node ? clusterHosts(run.ctx.db, node.clusterId) : [];
   },
 };

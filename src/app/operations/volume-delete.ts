@@ -1,81 +1,71 @@
-import type { Knex } from 'knex';
+import { z } from 'zod';
 import { conflict, notFound } from '../../domain/errors';
-import { newId } from '../../domain/ids';
 import { listBricksOfVolume } from '../../db/repositories/bricks';
-import {
-  findActiveOperationFor,
-  insertOperation,
-  updateOperation,
-} from '../../db/repositories/operations';
+import { findActiveOperationFor } from '../../db/repositories/operations';
 import { deleteVolume, findVolume, updateVolume } from '../../db/repositories/volumes';
-import type { AppContext } from '../context';
 import { destroyBricks } from '../bricks';
-import { onClusterHost } from '../volume-specs';
-import type { OperationHandler } from './handler';
-import type { Initiator } from '../../domain/operation';
+import { clusterHosts, onClusterHost } from '../volume-specs';
+import { expectRows, UNDONE, type OperationDefinition } from './operation';
 
 export const VOLUME_DELETE = 'volume_delete';
 
-/**
- * Build phase: mark the volume deleting and record the operation. A DELETE of a volume already being deleted
- * gets the operation doing it (a retried request, or a delete past the point of no return that the cleaner is
- * finishing); a delete that failed before that point left the volume online, so it starts afresh.
- */
-export async function startVolumeDelete(ctx: AppContext, volumeId: string, initiator: Initiator): Promise<{ opId: string }> {
-  let opId = newId();
-  await ctx.db.transaction(async (trx: Knex.Transaction) => {
+const Payload = z.object({
+  volumeId: z.string(),
+  /** Past this point the data is gone: the delete can only go forward. */
+  glusterVolumeDeleted: z.boolean(),
+});
+type Payload = z.infer<typeof Payload>;
+
+export const volumeDelete: OperationDefinition<string, Payload> = {
+  kind: VOLUME_DELETE,
+  payload: Payload,
+  recovery: 'finish',
+
+  /**
+   * Mark the volume deleting. A DELETE of a volume already being deleted gets the operation doing it (a
+   * retried request, or a delete past the point of no return being finished); a delete that failed before
+   * that point left the volume online, so it starts afresh.
+   */
+  async build({ trx }, volumeId) {
     const volume = await findVolume(trx, volumeId, true);
     if (!volume) throw notFound();
     const active = await findActiveOperationFor(trx, volumeId);
-    if (active?.kind === VOLUME_DELETE) {
-      opId = active.id;
-      return;
-    }
+    if (active?.kind === VOLUME_DELETE) return { kind: 'existing', opId: active.id };
     if (active || volume.state === 'pending') throw conflict(`Volume ${volumeId} is busy with another operation`);
     await updateVolume(trx, volumeId, { state: 'deleting' });
-    await insertOperation(trx, {
-      id: opId,
-      kind: VOLUME_DELETE,
-      initiator,
-      targetId: volumeId,
-      payload: { volumeId, glusterVolumeDeleted: false },
-      owner: ctx.instanceId,
-      leaseSeconds: ctx.leaseSeconds,
-    });
-  });
-  return { opId };
-}
-
-export const volumeDeleteHandler: OperationHandler = {
-  kind: VOLUME_DELETE,
-  recovery: 'finish',
-
-  async exec(ctx, op) {
-    const volume = await findVolume(ctx.db, String(op.payload.volumeId));
-    if (!volume) return;
-    const bricks = await listBricksOfVolume(ctx.db, volume.id);
-    await onClusterHost(
-      ctx,
-      volume.clusterId,
-      bricks.map((b) => b.nodeId),
-      (host) => ctx.executor.volumeDestroy(host, volume.name),
-    );
-    // Past this point the data is gone: the operation can only go forward.
-    await updateOperation(ctx.db, op.id, { payload: { ...op.payload, glusterVolumeDeleted: true } });
-    op.payload.glusterVolumeDeleted = true;
-    await destroyBricks(ctx, volume, bricks);
+    return { kind: 'record', targetId: volumeId, payload: { volumeId, glusterVolumeDeleted: false } };
   },
 
-  async finalize(trx, _ctx, op) {
-    await deleteVolume(trx, String(op.payload.volumeId));
+  async exec(run) {
+    const { ctx } = run;
+    const volume = await findVolume(ctx.db, run.payload.volumeId);
+    if (!volume) return;
+    const bricks = await listBricksOfVolume(ctx.db, volume.id);
+    if (!run.payload.glusterVolumeDeleted) {
+      await onClusterHost(
+        ctx,
+        volume.clusterId,
+        bricks.map((b) => b.nodeId),
+        (host) => run.executor.volumeDestroy(host, volume.name),
+      );
+      await run.save({ ...run.payload, glusterVolumeDeleted: true });
+    }
+    await destroyBricks(run, volume, bricks);
+  },
+
+  async finalize(trx, run) {
+    expectRows(await deleteVolume(trx, run.payload.volumeId), 1, 'the deleted volume');
     return null;
   },
 
-  async rollback(ctx, op, cause) {
-    if (op.payload.glusterVolumeDeleted) {
-      // Cannot be undone; the cleaner finishes it (recovery 'finish').
-      throw cause;
-    }
-    await updateVolume(ctx.db, String(op.payload.volumeId), { state: 'online' });
+  async rollback(run) {
+    if (run.payload.glusterVolumeDeleted) return { kind: 'finish' };
+    await run.write(async (trx) => expectRows(await updateVolume(trx, run.payload.volumeId, { state: 'online' }), 1, 'the volume'));
+    return UNDONE;
+  },
+
+  async hosts(run) {
+    const volume = await findVolume(run.ctx.db, run.payload.volumeId);
+    return volume ? clusterHosts(run.ctx.db, volume.clusterId) : [];
   },
 };

@@ -85,18 +85,23 @@ export async function countBricksByDevice(db: Knex, deviceIds?: string[]): Promi
   return new Map(rows.map((r) => [String(r.device_id), Number(r.n)]));
 }
 
+/** Returns how many rows changed (a finalize checks it got them all). */
+export async function updateBricks(db: Knex, ids: string[], changes: { state: LifecycleState }): Promise<number> {
+  if (ids.length === 0) return 0;
+  // returning(): knex-pglite does not turn an update's result into a row count
+  const rows = await db('bricks').whereIn('id', ids).update({ state: changes.state }).returning('id');
+  return rows.length;
+}
+
 /** KiB reserved on a device by bricks still being made (they may not be on the disk yet). */
 export async function pendingReservedKib(db: Knex, deviceId: string): Promise<number> {
   const row = await db('bricks').where({ device_id: deviceId, state: 'pending' }).sum({ kib: 'reserved_kib' }).first();
   return Number(row?.kib ?? 0);
 }
 
-export async function updateBricks(db: Knex, ids: string[], changes: { state: LifecycleState }): Promise<void> {
-  if (ids.length === 0) return;
-  await db('bricks').whereIn('id', ids).update({ state: changes.state });
-}
-
-export async function deleteBricks(db: Knex, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db('bricks').whereIn('id', ids).delete();
+/** Deletes the bricks and returns the rows really deleted: space is credited from these, never from memory. */
+export async function deleteBricks(db: Knex, ids: string[]): Promise<Brick[]> {
+  if (ids.length === 0) return [];
+  const rows = await db<BrickRow>('bricks').whereIn('id', ids).delete().returning('*');
+  return rows.map(toBrick);
 }

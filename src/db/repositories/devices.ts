@@ -107,7 +107,7 @@ export async function updateDevice(
     pvUuid: string;
     paths: string[];
   }>,
-): Promise<void> {
+): Promise<number> {
   const row: Record<string, unknown> = {};
   if (changes.state !== undefined) row.state = changes.state;
   if (changes.lifecycle !== undefined) row.lifecycle = changes.lifecycle;
@@ -118,9 +118,10 @@ export async function updateDevice(
   if (changes.extentKib !== undefined) row.extent_kib = changes.extentKib;
   if (changes.pvUuid !== undefined) row.pv_uuid = changes.pvUuid;
   if (changes.paths !== undefined) row.paths = JSON.stringify(changes.paths);
-  if (Object.keys(row).length > 0) await db('devices').where({ id }).update(row);
+  if (Object.keys(row).length === 0) return (await db('devices').where({ id }).select('id')).length;
+  return (await db('devices').where({ id }).update(row).returning('id')).length;
 }
 
-export async function deleteDevice(db: Knex, id: string): Promise<void> {
-  await db('devices').where({ id }).delete();
+export async function deleteDevice(db: Knex, id: string): Promise<number> {
+  return (await db('devices').where({ id }).delete().returning('id')).length;
 }

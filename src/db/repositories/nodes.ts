@@ -78,15 +78,15 @@ export async function updateNode(
   db: Knex,
   id: string,
   changes: Partial<{ state: NodeState; lifecycle: Lifecycle; tags: Tags }>,
-): Promise<void> {
+): Promise<number> {
   const row: Record<string, unknown> = {};
   if (changes.state) row.state = changes.state;
   if (changes.lifecycle) row.lifecycle = changes.lifecycle;
   if (changes.tags) row.tags = JSON.stringify(changes.tags);
-  await db('nodes').where({ id }).update(row);
+  return (await db('nodes').where({ id }).update(row).returning('id')).length;
 }
 
-export async function deleteNode(db: Knex, id: string): Promise<void> {
+export async function deleteNode(db: Knex, id: string): Promise<number> {
   await db('node_hostnames').where({ node_id: id }).delete();
-  await db('nodes').where({ id }).delete();
+  return (await db('nodes').where({ id }).delete().returning('id')).length;
 }

@@ -14,6 +14,7 @@ interface OperationRow {
   cleanup_pending: boolean;
   attempts: number;
   owner: string | null;
+  generation: number;
   lease_expires_at: Date | string | null;
   created_at: Date | string;
   updated_at: Date | string;
@@ -35,6 +36,7 @@ const toOperation = (r: OperationRow): OperationRecord => ({
   cleanupPending: r.cleanup_pending,
   attempts: r.attempts,
   owner: r.owner,
+  generation: r.generation ?? 0,
   leaseExpiresAt: date(r.lease_expires_at),
   createdAt: date(r.created_at)!,
   updatedAt: date(r.updated_at)!,
@@ -46,7 +48,7 @@ export interface NewOperation {
   kind: string;
   initiator: Initiator;
   targetId: string | null;
-  payload: Record<string, unknown>;
+  payload: unknown;
   owner: string;
   leaseSeconds: number;
   /** An operation that needs no remote work is recorded already finished. */
@@ -87,68 +89,116 @@ export async function findActiveOperationFor(db: Knex, targetId: string): Promis
   return row ? toOperation(row) : undefined;
 }
 
-export async function updateOperation(
-  db: Knex,
+export type OperationChanges = Partial<{
+  state: OperationState;
+  phase: OperationPhase;
+  resultPath: string | null;
+  error: string | null;
+  payload: unknown;
+  cleanupPending: boolean;
+  /** null hands the operation back: recovery claims it once its lease lapses. */
+  owner: null;
+}>;
+
+/** Who holds an operation, as the runner knows it. */
+export interface Holder {
+  owner: string;
+  generation: number;
+}
+
+/**
+ * The fence: locks the operation's row if this holder still owns it at this generation. Every write an
+ * operation makes runs in a transaction that calls this first; false means another server took it over.
+ */
+export async function lockHeldOperation(trx: Knex.Transaction, id: string, holder: Holder): Promise<boolean> {
+  const row = await trx('operations')
+    .where({ id, owner: holder.owner, generation: holder.generation })
+    .first('id')
+    .forUpdate();
+  return Boolean(row);
+}
+
+/** Changes a held operation's record; the caller holds the fence (lockHeldOperation) in `trx`. */
+export async function updateHeldOperation(
+  trx: Knex.Transaction,
   id: string,
-  changes: Partial<{
-    state: OperationState;
-    phase: OperationPhase;
-    resultPath: string | null;
-    error: string | null;
-    payload: Record<string, unknown>;
-    cleanupPending: boolean;
-    owner: string | null;
-  }>,
-): Promise<void> {
-  const row: Record<string, unknown> = { updated_at: db.fn.now() };
+  holder: Holder,
+  changes: OperationChanges,
+): Promise<boolean> {
+  const row: Record<string, unknown> = { updated_at: trx.fn.now() };
   if (changes.state !== undefined) row.state = changes.state;
   if (changes.phase !== undefined) row.phase = changes.phase;
   if (changes.resultPath !== undefined) row.result_path = changes.resultPath;
   if (changes.error !== undefined) row.error = changes.error;
   if (changes.payload !== undefined) row.payload = JSON.stringify(changes.payload);
   if (changes.cleanupPending !== undefined) row.cleanup_pending = changes.cleanupPending;
-  if (changes.owner !== undefined) row.owner = changes.owner;
+  if (changes.owner === null) row.owner = null;
   if (changes.state === 'succeeded' || changes.state === 'failed') {
-    row.finished_at = db.fn.now();
+    row.finished_at = trx.fn.now();
     if (!changes.cleanupPending) {
       row.owner = null;
       row.lease_expires_at = null;
     }
   }
-  await db('operations').where({ id }).update(row);
+  // returning(): knex-pglite does not turn an update's result into a row count
+  const rows = await trx('operations')
+    .where({ id, owner: holder.owner, generation: holder.generation })
+    .update(row)
+    .returning('id');
+  return rows.length === 1;
 }
 
 /**
- * Moves a recorded operation from pending to running for this owner, if nobody has yet. An operation can be
- * handed to a runner more than once (a retried request gets the queue entry of the one still in flight, on
- * this replica or another): only the first to take it runs it.
+ * Moves a recorded operation from pending to running for this owner, if nobody has yet, raising its
+ * generation. An operation can be handed to a runner more than once (a retried request gets the queue entry
+ * of the one still in flight, on this replica or another): only the first to take it runs it.
  */
-export async function takePending(db: Knex, id: string, owner: string, leaseSeconds: number): Promise<boolean> {
-  // returning(): knex-pglite does not turn an update's result into a row count
-  const taken = await db('operations')
+export async function takePending(
+  db: Knex,
+  id: string,
+  owner: string,
+  leaseSeconds: number,
+): Promise<OperationRecord | undefined> {
+  const [row] = await db<OperationRow>('operations')
     .where({ id, state: 'pending' })
     .update({
       state: 'running',
       phase: 'exec',
       owner,
+      generation: db.raw('generation + 1'),
       lease_expires_at: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]),
       updated_at: db.fn.now(),
     })
-    .returning('id');
-  return taken.length === 1;
-}
-
-/** Extends the leases of every operation this process owns. */
-export async function renewLeases(db: Knex, owner: string, leaseSeconds: number): Promise<number> {
-  return db('operations')
-    .where({ owner })
-    .where((q) => q.whereIn('state', ['pending', 'running']).orWhere({ cleanup_pending: true }))
-    .update({ lease_expires_at: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]) });
+    .returning('*');
+  return row ? toOperation(row as OperationRow) : undefined;
 }
 
 /**
- * Takes over operations whose owner stopped renewing their lease (crash, kill -9, lost replica), or failed
- * operations whose undo must be retried. SKIP LOCKED lets several replicas share the work without waiting.
+ * Extends the leases of the operations this process holds, each at the generation it holds it. Returns the
+ * ids renewed: an operation missing from the answer was taken over (or finished) and must not be written.
+ */
+export async function renewLeases(
+  db: Knex,
+  owner: string,
+  held: { id: string; generation: number }[],
+  leaseSeconds: number,
+): Promise<Set<string>> {
+  if (held.length === 0) return new Set();
+  const rows = await db('operations')
+    .where({ owner })
+    .whereIn(
+      ['id', 'generation'],
+      held.map((h) => [h.id, h.generation]),
+    )
+    .update({ lease_expires_at: db.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]) })
+    .returning('id');
+  return new Set(rows.map((r: { id: string }) => r.id));
+}
+
+/**
+ * Takes over operations whose owner stopped renewing their lease (crash, kill -9, a stalled replica), or
+ * failed operations whose undo must be retried, raising their generation so the old owner is fenced off.
+ * SKIP LOCKED lets several replicas share the work without waiting.
  */
 export async function claimAbandoned(
   trx: Knex.Transaction,
@@ -164,7 +214,7 @@ export async function claimAbandoned(
     .forUpdate()
     .skipLocked();
   if (rows.length === 0) return [];
-  await trx('operations')
+  const claimed = await trx<OperationRow>('operations')
     .whereIn(
       'id',
       rows.map((r) => r.id),
@@ -172,10 +222,12 @@ export async function claimAbandoned(
     .update({
       owner,
       attempts: trx.raw('attempts + 1'),
+      generation: trx.raw('generation + 1'),
       lease_expires_at: trx.raw(`now() + make_interval(secs => ?)`, [leaseSeconds]),
       updated_at: trx.fn.now(),
-    });
-  return rows.map((r) => toOperation({ ...r, owner }));
+    })
+    .returning('*');
+  return (claimed as OperationRow[]).map(toOperation).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
 /** Targets of operations still working on them: pending, running, or failed with cleanup to do. */

@@ -84,18 +84,21 @@ export async function updateVolume(
   db: Knex,
   id: string,
   changes: Partial<{ state: LifecycleState; sizeGib: number }>,
-): Promise<void> {
+): Promise<number> {
   const row: Record<string, unknown> = {};
   if (changes.state) row.state = changes.state;
   if (changes.sizeGib !== undefined) row.size_gib = changes.sizeGib;
-  await db('volumes').where({ id }).update(row);
+  const rows = await db('volumes').where({ id }).update(row).returning('id');
+  return rows.length;
 }
 
-export async function deleteVolume(db: Knex, id: string): Promise<void> {
+/** Returns whether the volume was there to delete. */
+export async function deleteVolume(db: Knex, id: string): Promise<boolean> {
   const [row] = await db('volumes').where({ id }).delete().returning('cluster_id');
   if (row) {
     await db('clusters')
       .where({ id: (row as { cluster_id: string }).cluster_id })
       .update({ volume_count: db.raw('volume_count - 1') });
   }
+  return Boolean(row);
 }

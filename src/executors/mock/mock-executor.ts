@@ -12,8 +12,10 @@ import {
   type GlusterVolumeInfo,
   type GlusterVolumeSpec,
   type HealInfo,
+  type OperationScope,
   type StorageExecutor,
 } from '../types';
+import { InProcessFence } from '../in-process-fence';
 import type { MockChanges, MockBrickState, MockDiskState, MockSnapshot, MockStateStore, MockVolumeState } from './state-store';
 
 /**
@@ -70,6 +72,7 @@ export class MockExecutor implements StorageExecutor {
   callCount = 0;
   /** Simulated latency per call, ms (0 by default). */
   latencyMs = 0;
+  private readonly fence = new InProcessFence();
 
   /** The store's version this model matches; -1: unknown, load before use. */
   private storedVersion = -1;
@@ -80,6 +83,14 @@ export class MockExecutor implements StorageExecutor {
     private readonly config: Pick<MockExecConfig, 'device_size_gib' | 'device_sizes'> = { device_size_gib: 500, device_sizes: {} },
     private readonly store?: MockStateStore,
   ) {}
+
+  forOperation(scope: OperationScope): StorageExecutor {
+    return this.fence.scoped(this, scope);
+  }
+
+  barrier(host: string, scope: OperationScope): Promise<void> {
+    return this.fence.barrier(host, scope);
+  }
 
   // ---- test and development controls ----
 
@@ -151,7 +162,10 @@ export class MockExecutor implements StorageExecutor {
         continue;
       }
       fault.times -= 1;
-      if (fault.hang) await new Promise<never>(() => undefined);
+      if (fault.hang) {
+        this.fence.detachCurrent();
+        await new Promise<never>(() => undefined);
+      }
       throw new ExecutorError(host, step, fault.message);
     }
     return node;

@@ -1,7 +1,5 @@
 import Router from '@koa/router';
-import { startDeviceAdd } from '../../app/operations/device-add';
-import { startDeviceDelete } from '../../app/operations/device-delete';
-import { startDeviceResync } from '../../app/operations/device-resync';
+import { startDeviceAdd, startDeviceDelete, startDeviceResync } from '../../app/operations';
 import { deviceView } from '../../app/queries';
 import { setDeviceState } from '../../app/state';
 import { changeDeviceTags } from '../../app/tags';

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
-import { startNodeAdd } from '../../app/operations/node-add';
-import { startNodeDelete } from '../../app/operations/node-delete';
+import { startNodeAdd, startNodeDelete } from '../../app/operations';
 import { nodeView } from '../../app/queries';
 import { setNodeState } from '../../app/state';
 import { changeNodeTags } from '../../app/tags';

@@ -5,6 +5,7 @@ import { HttpError } from '../errors';
 import { sendSeeOther, sendText } from '../respond';
 import type { HttpServices } from '../services';
 import { notFoundText } from './params';
+import { VOLUME_OPERATION_KINDS } from '../../app/operations';
 
 /**
  * Heketi's async protocol, answered from the database: 200 + X-Pending while the operation runs, then
@@ -16,7 +17,9 @@ export function queueRoutes(r: Router, s: HttpServices): void {
   r.get('/queue/:id', async (ctx) => {
     const op = await findOperationById(s.app, ctx.params.id!);
     if (!op) throw notFoundText();
-    if (callerOf(ctx).role === 'user' && op.initiator !== 'user') {
+    // A user may use every volume route, and a retried create is handed the entry of the identical create
+    // already running, whoever started it: volume operations are readable by users.
+    if (callerOf(ctx).role === 'user' && op.initiator !== 'user' && !VOLUME_OPERATION_KINDS.includes(op.kind)) {
       throw new HttpError(401, 'Administrator access required');
     }
     if (op.state === 'pending' || op.state === 'running') {

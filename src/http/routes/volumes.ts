@@ -1,7 +1,6 @@
 import Router from '@koa/router';
-import { planVolume, startVolumeCreate } from '../../app/operations/volume-create';
-import { startVolumeDelete } from '../../app/operations/volume-delete';
-import { startVolumeExpand } from '../../app/operations/volume-expand';
+import { startVolumeCreate, startVolumeDelete, startVolumeExpand } from '../../app/operations';
+import { planVolume } from '../../app/operations/volume-create';
 import { visibleVolumeIds, volumeView } from '../../app/queries';
 import { callerOf } from '../auth';
 import { readBody } from '../body';
