@@ -62,7 +62,7 @@ test('strict zone checking names the rule and the zones; best-effort per volume 
   const strict = await server.admin.raw('POST', '/volumes', { size: 5, durability: { type: 'replicate', replicate: { replica: 3 } } });
   expect(strict.status).toBe(500);
   expect(strict.text).toMatch(/No space/);
-  expect(strict.text).toMatch(/replica 3 needs 3 zones/);
+  expect(strict.text).toMatch(/replica 3 needs 3 nodes in 3 different zones/);
   expect(strict.text).toMatch(/zones? 1, 2/);
   const relaxed = await server.admin.volumeCreate({
     size: 5,
