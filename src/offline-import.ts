@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Knex } from 'knex';
 import type { Config } from './config/schema';
-import { describeImport } from './app/heketi-import/describe';
+import { countOtherSessions } from './db/sessions';
+import { describeImport } from './cli/format/heketi-import';
 import { importHeketiDocument } from './app/heketi-import';
 import { DomainError } from './domain/errors';
 import { isPostgresUrl, migrate, openDatabase, waitForDatabase } from './db/connect';
@@ -55,10 +56,7 @@ export function parseOfflineArgs(argv: string[]): OfflineArgs {
 async function refuseWhenInUse(config: Config, knex: Knex): Promise<void> {
   const setting = config.glusterfs.db;
   if (isPostgresUrl(setting)) {
-    const row = (await knex.raw('select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')) as {
-      rows: Array<{ n: number }>;
-    };
-    const others = row.rows[0]?.n ?? 0;
+    const others = await countOtherSessions(knex);
     if (others > 0) {
       throw new DomainError('conflict', `${others} other sessions are connected to this database (a running server?): stop them, or import through the server with brickyard db import`);
     }

@@ -1,3 +1,4 @@
+import type { AppContext } from '../context';
 import type { Knex } from 'knex';
 import { brickPath, thinPoolName, type Brick, type Volume } from '../../domain/model';
 import type { Durability } from '../../domain/durability';
@@ -175,4 +176,9 @@ export async function heketiDump(db: Knex): Promise<HeketiDocument> {
     dbattributeentries,
     pendingoperations: Object.fromEntries(active.map((o) => [o.id, pendingEntry(o)])),
   };
+}
+
+/** This server's database in Heketi's format. */
+export function heketiDumpOf(ctx: AppContext) {
+  return heketiDump(ctx.db);
 }

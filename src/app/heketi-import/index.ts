@@ -1,3 +1,4 @@
+import type { AppContext } from '../context';
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { StorageExecutor } from '../../executors/types';
@@ -120,4 +121,9 @@ export async function importHeketiDocument(db: Knex, input: string | unknown, op
     await recordImport(trx, digest, done);
     return done;
   });
+}
+
+/** The import as the API runs it: this server's database, and its executor when `verify` is asked. */
+export function importHeketi(ctx: AppContext, input: string, options: { merge: boolean; verify: boolean }): Promise<ImportReport> {
+  return importHeketiDocument(ctx.db, input, { merge: options.merge, verifyWith: options.verify ? ctx.executor : undefined });
 }

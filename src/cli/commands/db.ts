@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { describeImport } from '../../app/heketi-import/describe';
-import type { ImportReport } from '../../app/heketi-import';
+import { describeImport, type ImportReportView } from '../format/heketi-import';
 import type { CommandKit } from '../command-kit';
 import { CliError } from '../errors';
 import { plural } from '../format/units';
@@ -50,7 +49,7 @@ export function registerDb(program: Command, kit: CommandKit): void {
       } catch (err) {
         throw new CliError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
       }
-      const report = (await ctx.client().dbImport(text, { merge: opts.merge === true, verify: opts.verify === true })) as ImportReport;
+      const report = (await ctx.client().dbImport(text, { merge: opts.merge === true, verify: opts.verify === true })) as ImportReportView;
       ctx.show(report, describeImport);
     },
   );

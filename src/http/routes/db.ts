@@ -1,6 +1,6 @@
 import Router from '@koa/router';
-import { heketiDump } from '../../app/heketi-import/dump';
-import { importHeketiDocument } from '../../app/heketi-import';
+import { heketiDumpOf } from '../../app/heketi-import/dump';
+import { importHeketi } from '../../app/heketi-import';
 import { dumpDatabase } from '../../app/system';
 import { DomainError } from '../../domain/errors';
 import { readText } from '../body';
@@ -36,7 +36,7 @@ export function dbRoutes(r: Router, s: HttpServices): void {
   r.get('/db/dump', async (ctx) => {
     const format = ctx.query.format ?? 'heketi';
     if (format === 'brickyard') sendJson(ctx, 200, await nativeDump(s));
-    else if (format === 'heketi') sendJson(ctx, 200, await heketiDump(s.app.db));
+    else if (format === 'heketi') sendJson(ctx, 200, await heketiDumpOf(s.app));
     else throw new DomainError('validation', 'validation failed: format: must be heketi or brickyard');
   });
 
@@ -48,7 +48,7 @@ export function dbRoutes(r: Router, s: HttpServices): void {
     const merge = flag(ctx.query.merge, 'merge');
     const verify = flag(ctx.query.verify, 'verify');
     const text = await readText(ctx, MAX_IMPORT_BYTES);
-    const report = await importHeketiDocument(s.app.db, text, { merge, verifyWith: verify ? s.app.executor : undefined });
+    const report = await importHeketi(s.app, text, { merge, verify });
     sendJson(ctx, 200, report);
   });
 }

@@ -1,9 +1,19 @@
-import type { ImportReport } from './index';
+/** The import's answer on the wire (POST /db/import), as much of it as the report shows. */
+export interface ImportReportView {
+  changed: boolean;
+  message: string;
+  mode: 'empty' | 'merge';
+  counts: { clusters: number; nodes: number; devices: number; volumes: number; bricks: number };
+  drift: Array<{ device: string; node: string; name: string; file: { used: number }; bricks_kib: number; drift_kib: number }>;
+  spare_allowance_kib: number;
+  verify?: { nodes: number; bricks: number; differences: string[] };
+  elapsed_ms: number;
+}
 
 const gib = (kib: number) => `${(kib / (1024 * 1024)).toFixed(2)} GiB`;
 
 /** The import's report as an operator reads it: what was taken, the drift per device, the verify result. */
-export function describeImport(r: ImportReport): string {
+export function describeImport(r: ImportReportView): string {
   const c = r.counts;
   const lines = [
     r.changed ? `Imported (${r.mode === 'merge' ? 'merged' : 'into an empty database'}) in ${r.elapsed_ms} ms` : r.message,
