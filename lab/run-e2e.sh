@@ -79,7 +79,7 @@ mapfile -t NEW_SUITES < <(find test/e2e -maxdepth 1 -name '*.test.ts' ! -name st
 if [ "${#NEW_SUITES[@]}" -gt 0 ]; then
   t=$EPOCHREALTIME
   set +e
-  timeout "${E2E_NEW_TIMEOUT_S:-1800}" npm run --silent test:e2e -- "${NEW_SUITES[@]}"
+  timeout "${E2E_NEW_TIMEOUT_S:-900}" npm run --silent test:e2e -- "${NEW_SUITES[@]}"
   new_rc=$?
   set -e
   note "$(since "$t")" "npm run test:e2e (not yet gating: ${NEW_SUITES[*]}) -> exit $new_rc"
