@@ -17,6 +17,7 @@ import { OperationLost, OperationRun } from './operation-run';
 import type { AnyOperation, Built, RollbackOutcome } from './operations/operation';
 import { StaleSnapshot } from './reservations';
 import { Semaphore } from './semaphore';
+import { withLogContext } from '../log-context';
 
 export const INTERRUPTED = 'operation interrupted: the server stopped before it finished; its changes were undone';
 /** Builds tried before a request that keeps losing its placement to concurrent ones gives up. */
@@ -141,7 +142,7 @@ export class OperationRunner {
 
   /** Runs a freshly built operation in the background. */
   submit(opId: string): void {
-    this.track(this.drive(opId));
+    this.track(withLogContext({ op: opId }, () => this.drive(opId)));
   }
 
   /** Resolves when everything submitted so far has finished (tests, shutdown). */
@@ -195,7 +196,7 @@ export class OperationRunner {
       );
       for (const op of claimed) {
         this.ctx.log.warn({ op: op.id, kind: op.kind, state: op.state, phase: op.phase }, 'recovering operation');
-        this.track(this.recover(op));
+        this.track(withLogContext({ op: op.id }, () => this.recover(op)));
       }
       const pruned = await pruneFinished(this.ctx.db, this.ctx.config.glusterfs.operation_retention_hours);
       if (pruned > 0) this.ctx.log.info({ pruned }, 'forgot old finished operations');
