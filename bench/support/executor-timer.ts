@@ -1,5 +1,5 @@
 import type { ClosableExecutor } from '../../src/executors/factory';
-import type { StorageExecutor } from '../../src/executors/types';
+import { EXECUTOR_STEPS, type StorageExecutor } from '../../src/executors/types';
 
 /**
  * Wall time during which at least one executor call was in progress (overlapping calls count once), to tell
@@ -23,29 +23,12 @@ export class ExecutorTimer {
   }
 }
 
-const STEPS = new Set<string>([
-  'glusterdCheck',
-  'peerProbe',
-  'peerDetach',
-  'deviceSetup',
-  'deviceTeardown',
-  'deviceInfo',
-  'brickCreate',
-  'brickDestroy',
-  'volumeCreate',
-  'volumeExpand',
-  'volumeDestroy',
-  'volumeInfo',
-  'replaceBrick',
-  'healInfo',
-] satisfies Array<keyof StorageExecutor>);
-
 /** The same executor, with every StorageExecutor call timed by `timer`. */
 export function timedExecutor(inner: StorageExecutor, timer: ExecutorTimer): ClosableExecutor {
   return new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof prop !== 'string' || !STEPS.has(prop) || typeof value !== 'function') return value;
+      if (typeof prop !== 'string' || !EXECUTOR_STEPS.has(prop) || typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         timer.enter();
         let result: unknown;

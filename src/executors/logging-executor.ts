@@ -1,22 +1,5 @@
 import type { Logger } from 'pino';
-import { ExecutorError, type OperationScope, type StorageExecutor } from './types';
-
-const STEPS = new Set<string>([
-  'glusterdCheck',
-  'peerProbe',
-  'peerDetach',
-  'deviceSetup',
-  'deviceTeardown',
-  'deviceInfo',
-  'brickCreate',
-  'brickDestroy',
-  'volumeCreate',
-  'volumeExpand',
-  'volumeDestroy',
-  'volumeInfo',
-  'replaceBrick',
-  'healInfo',
-]);
+import { EXECUTOR_STEPS, ExecutorError, type OperationScope, type StorageExecutor } from './types';
 
 /**
  * The same executor, with every step logged at debug level when it ends: step, host, ms and, on failure, the
@@ -30,7 +13,7 @@ export function loggingExecutor<E extends StorageExecutor>(executor: E, log: Log
       if (prop === 'forOperation') {
         return (scope: OperationScope) => loggingExecutor(target.forOperation(scope), log);
       }
-      if (typeof prop !== 'string' || !STEPS.has(prop) || typeof value !== 'function') return value;
+      if (typeof prop !== 'string' || !EXECUTOR_STEPS.has(prop) || typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
         if (!log.isLevelEnabled('debug')) return Reflect.apply(value, target, args) as unknown;
         const started = process.hrtime.bigint();

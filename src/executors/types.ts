@@ -147,3 +147,21 @@ export class ExecutorError extends Error {
     this.name = 'ExecutorError';
   }
 }
+
+/** Every storage step of the StorageExecutor interface (what wrappers that log or time calls look at). */
+export const EXECUTOR_STEPS: ReadonlySet<string> = new Set<string>([
+  'glusterdCheck',
+  'peerProbe',
+  'peerDetach',
+  'deviceSetup',
+  'deviceTeardown',
+  'deviceInfo',
+  'brickCreate',
+  'brickDestroy',
+  'volumeCreate',
+  'volumeExpand',
+  'volumeDestroy',
+  'volumeInfo',
+  'replaceBrick',
+  'healInfo',
+] satisfies Array<keyof StorageExecutor>);
