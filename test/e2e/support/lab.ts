@@ -94,12 +94,23 @@ const SSH_OPTIONS = [
   '-o',
   'LogLevel=ERROR',
   '-o',
-  'ConnectTimeout=5',
+  'ConnectTimeout=15',
 ];
 
+/**
+ * ssh's own failures before the remote shell started (exit 255 with one of these): the script never ran, so
+ * trying again is safe. A UML node under load can take longer than a connect timeout to send its banner.
+ */
+const SSH_NOT_STARTED = /banner exchange|kex_exchange_identification|Connection (timed out|refused|reset|closed)|No route to host/i;
+
 /** Runs a bash script as root on a node (script on stdin, so nothing needs quoting twice). */
-export function onNode(ip: string, script: string, timeoutMs = 120_000): Promise<Run> {
-  return runLocal('ssh', [...SSH_OPTIONS, `root@${ip}`, 'LVM_SUPPRESS_FD_WARNINGS=1 bash -s'], { input: script, timeoutMs });
+export async function onNode(ip: string, script: string, timeoutMs = 120_000): Promise<Run> {
+  const args = [...SSH_OPTIONS, `root@${ip}`, 'LVM_SUPPRESS_FD_WARNINGS=1 bash -s'];
+  for (let attempt = 1; ; attempt++) {
+    const run = await runLocal('ssh', args, { input: script, timeoutMs });
+    if (run.code !== 255 || !SSH_NOT_STARTED.test(run.stderr) || attempt >= 5) return run;
+    await sleep(2000 * attempt);
+  }
 }
 
 /** As onNode, but the script has to succeed; returns its stdout. */
