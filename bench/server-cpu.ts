@@ -9,13 +9,15 @@
  * (wall clock, printed beside the load average). With --fill=N the cluster is first filled through the API
  * (16 concurrent clients) and the phases are measured again at N volumes.
  *
- * For a profile: node --cpu-prof --cpu-prof-dir=/tmp/prof dist/bench/server-cpu.js --db=pglite --creates=300
- * (the client's process is not profiled), then node dist/bench/profile-top.js /tmp/prof/<file>.cpuprofile.
+ * For a profile of the timed phases only: --profile=DIR writes DIR/<db>-<level>-<create|delete>.cpuprofile (the
+ * server's process; the client's is not profiled); node dist/bench/profile-top.js FILE lists where the time went.
  *
  * Prints figures; never fails on timing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { dbFlag, intFlag, intListFlag, parseFlags } from './support/args';
 import { checkAccounting, deviceBaseline } from './support/check';
@@ -30,6 +32,7 @@ const USAGE = `node dist/bench/server-cpu.js [flags]
   --warmup=30              untimed creates and deletes first
   --levels=0               existing volumes at which to measure (filled through the API, 16 clients)
   --poll-ms=5              queue poll interval of the client
+  --profile=DIR            write a CPU profile of each timed phase to DIR
   --statements             print each statement shape and its count per create / delete
   --nodes=9 --zones=3 --devices=2 --device-gib=100000   topology (mock devices)`;
 
@@ -43,6 +46,7 @@ const flags = parseFlags(
     levels: '0',
     'poll-ms': '5',
     statements: 'false',
+    profile: '',
     nodes: '9',
     zones: '3',
     devices: '2',
@@ -124,11 +128,25 @@ async function measure(
   existing: number,
 ): Promise<{ phase: Phase; result: SequentialResult }> {
   const n = req.kind === 'create' ? req.sizes.length : req.ids.length;
+  const profiler = flags.profile ? new Session() : undefined;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   statements.start();
   const cpu = process.cpuUsage();
   const result = await worker.run(req);
   const used = process.cpuUsage(cpu);
   statements.stop();
+  if (profiler) {
+    const { profile } = await profiler.post('Profiler.stop');
+    mkdirSync(flags.profile!, { recursive: true });
+    const file = join(flags.profile!, `${server.db}-${existing}-${req.kind}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    profiler.disconnect();
+    console.log(`[${server.db}] profile of the ${req.kind}s: ${file}`);
+  }
   const s = summarize(result.latencies);
   return {
     result,
