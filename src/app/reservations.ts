@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
-import { adjustDeviceSpace, lockDevices } from '../db/repositories/devices';
-import { findNodesByIds } from '../db/repositories/nodes';
+import { adjustDevicesSpace, lockDevices, lockDevicesWithNodeState } from '../db/repositories/devices';
 
 export interface SpaceClaim {
   deviceId: string;
@@ -19,13 +18,9 @@ export class StaleSnapshot extends Error {
  * Concurrent requests serialise on the device rows they share, so no device is ever over-committed.
  */
 export async function reserveSpace(trx: Knex.Transaction, claims: SpaceClaim[]): Promise<void> {
-  const devices = await lockDevices(
+  const devices = await lockDevicesWithNodeState(
     trx,
     claims.map((c) => c.deviceId),
-  );
-  const nodes = await findNodesByIds(
-    trx,
-    [...devices.values()].map((d) => d.nodeId),
   );
   const wanted = new Map<string, { kib: number; bricks: number }>();
   for (const c of claims) {
@@ -36,13 +31,12 @@ export async function reserveSpace(trx: Knex.Transaction, claims: SpaceClaim[]):
   }
   for (const [deviceId, w] of wanted) {
     const device = devices.get(deviceId);
-    const node = device && nodes.get(device.nodeId);
-    if (!device || !node || device.lifecycle !== 'ready' || device.state !== 'online' || node.state !== 'online') {
+    if (!device || device.lifecycle !== 'ready' || device.state !== 'online' || device.nodeState !== 'online') {
       throw new StaleSnapshot(deviceId);
     }
     if (!(device.freeKib > w.kib)) throw new StaleSnapshot(deviceId);
   }
-  for (const [deviceId, w] of wanted) await adjustDeviceSpace(trx, deviceId, w.kib, w.bricks);
+  await adjustDevicesSpace(trx, [...wanted].map(([id, w]) => ({ id, kib: w.kib, bricks: w.bricks })));
 }
 
 /**
@@ -55,7 +49,14 @@ export async function releaseSpace(trx: Knex.Transaction, claims: SpaceClaim[]):
     trx,
     claims.map((c) => c.deviceId),
   );
+  // one entry per device: an UPDATE ... FROM applies only one joined row to each device
+  const back = new Map<string, { id: string; kib: number; bricks: number }>();
   for (const c of claims) {
-    if (devices.has(c.deviceId)) await adjustDeviceSpace(trx, c.deviceId, -c.reservedKib, -1);
+    if (!devices.has(c.deviceId)) continue;
+    const b = back.get(c.deviceId) ?? { id: c.deviceId, kib: 0, bricks: 0 };
+    b.kib -= c.reservedKib;
+    b.bricks -= 1;
+    back.set(c.deviceId, b);
   }
+  await adjustDevicesSpace(trx, [...back.values()]);
 }

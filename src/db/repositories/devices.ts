@@ -97,6 +97,45 @@ export async function lockDevices(trx: Knex.Transaction, ids: string[]): Promise
 }
 
 /**
+ * lockDevices, with the state of each device's node read in the same statement (a reservation checks both;
+ * one round trip instead of two). Only the device rows are locked, as lockDevices does.
+ */
+export async function lockDevicesWithNodeState(
+  trx: Knex.Transaction,
+  ids: string[],
+): Promise<Map<string, DeviceRecord & { nodeState: string }>> {
+  const sorted = [...new Set(ids)].sort();
+  if (sorted.length === 0) return new Map();
+  const rows = await trx<DeviceRow & { node_state: string }>('devices')
+    .join('nodes', 'nodes.id', 'devices.node_id')
+    .whereIn('devices.id', sorted)
+    .orderBy('devices.id')
+    .select('devices.*', 'nodes.state as node_state')
+    .forUpdate('devices');
+  return new Map(rows.map((r) => [r.id, { ...toDevice(r), nodeState: r.node_state }]));
+}
+
+/**
+ * adjustDeviceSpace for several devices in one statement (a create or delete touches three or more). One
+ * entry per device (an UPDATE ... FROM applies a single joined row to each device). The caller holds the row locks; the CHECK constraint refuses the whole statement if any device would be
+ * over-committed.
+ */
+export async function adjustDevicesSpace(
+  trx: Knex.Transaction,
+  changes: Array<{ id: string; kib: number; bricks: number }>,
+): Promise<void> {
+  const moving = changes.filter((c) => c.kib !== 0 || c.bricks !== 0);
+  if (moving.length === 0) return;
+  if (new Set(moving.map((c) => c.id)).size !== moving.length) throw new Error('adjustDevicesSpace: a device given twice');
+  const values = moving.map(() => '(?::varchar, ?::bigint, ?::integer)').join(', ');
+  await trx.raw(
+    `update devices as d set free_kib = d.free_kib - v.kib, used_kib = d.used_kib + v.kib, brick_count = d.brick_count + v.bricks ` +
+      `from (values ${values}) as v(id, kib, bricks) where d.id = v.id`,
+    moving.flatMap((c) => [c.id, c.kib, c.bricks]),
+  );
+}
+
+/**
  * Moves `kib` from free to used and counts `bricks` more bricks (negative values give back). The caller
  * holds the row lock; the CHECK constraint refuses any update that would over-commit the device.
  */
