@@ -3,16 +3,22 @@ import { newId } from '../domain/ids';
 import type { Brick, Volume } from '../domain/model';
 import type { VolumePlacement } from '../domain/placement/types';
 import { deleteBricks, updateBricks } from '../db/repositories/bricks';
-import { findNodesByIds } from '../db/repositories/nodes';
 import type { OperationRun } from './operation-run';
 import { releaseSpace } from './reservations';
-import { allSettledOrThrow, brickSpec, manageHost } from './volume-specs';
+import { allSettledOrThrow, brickSpec, manageHost, nodesByIds } from './volume-specs';
+import type { NodeRecord } from '../domain/model';
 
 /** Creates bricks on their nodes, all at once (the executors pool connections per host). */
-export async function createBricks(run: OperationRun<unknown>, volume: Volume, bricks: Brick[]): Promise<void> {
-  const nodes = await findNodesByIds(
+export async function createBricks(
+  run: OperationRun<unknown>,
+  volume: Volume,
+  bricks: Brick[],
+  known?: Map<string, NodeRecord>,
+): Promise<void> {
+  const nodes = await nodesByIds(
     run.ctx.db,
     bricks.map((b) => b.nodeId),
+    known,
   );
   await allSettledOrThrow(
     bricks.map((b) => run.executor.brickCreate(manageHost(nodes.get(b.nodeId)!), brickSpec(b, volume))),
@@ -34,11 +40,17 @@ export async function removeBricks(trx: Knex.Transaction, ids: string[]): Promis
  * back in one fenced transaction. Bricks whose node failed keep their record (and their reservation), so
  * nothing is credited that the disk does not have; the error is thrown after every brick was tried.
  */
-export async function destroyBricks(run: OperationRun<unknown>, volume: Volume, bricks: Brick[]): Promise<void> {
+export async function destroyBricks(
+  run: OperationRun<unknown>,
+  volume: Volume,
+  bricks: Brick[],
+  known?: Map<string, NodeRecord>,
+): Promise<void> {
   if (bricks.length === 0) return;
-  const nodes = await findNodesByIds(
+  const nodes = await nodesByIds(
     run.ctx.db,
     bricks.map((b) => b.nodeId),
+    known,
   );
   await run.write((trx) => updateBricks(trx, bricks.map((b) => b.id), { state: 'deleting' }));
   const results = await Promise.allSettled(

@@ -52,13 +52,12 @@ export class OperationRun<Payload> {
     });
   }
 
-  /** Records progress (the payload), fenced. */
+  /**
+   * Records progress (the payload), fenced. Alone, it is one statement: the update's own owner and generation
+   * condition is the fence (it changes the row only if this server still holds it), so it needs no transaction.
+   */
   async save(payload: Payload, trx?: Knex.Transaction): Promise<void> {
-    const apply = async (t: Knex.Transaction) => {
-      if (!(await updateHeldOperation(t, this.id, this.holder, { payload }))) throw new OperationLost(this.id);
-    };
-    if (trx) await apply(trx);
-    else await this.write(apply);
+    if (!(await updateHeldOperation(trx ?? this.ctx.db, this.id, this.holder, { payload }))) throw new OperationLost(this.id);
     this.payload = payload;
   }
 

@@ -300,7 +300,10 @@ export class OperationRunner {
     const started = Date.now();
     this.observer.started(subject);
     try {
-      await run.write((trx) => updateHeldOperation(trx, run.id, run.holder, { state: 'running', phase: 'exec' }));
+      // takePending (and a recovery's claim of a running exec) already left the record running in exec
+      if (run.record.state !== 'running' || run.record.phase !== 'exec') {
+        await run.write((trx) => updateHeldOperation(trx, run.id, run.holder, { state: 'running', phase: 'exec' }));
+      }
       await def.exec(run);
       await run.write(async (trx) => {
         const resultPath = await def.finalize(trx, run);

@@ -20,6 +20,20 @@ export function brickSpec(brick: Brick, volume: Pick<Volume, 'gid'>): BrickSpec 
   };
 }
 
+/**
+ * The records of these nodes: from `known` (nodes an operation already read, e.g. its cluster's) when it has
+ * all of them, else from the database.
+ */
+export async function nodesByIds(db: Knex, ids: string[], known?: Map<string, NodeRecord>): Promise<Map<string, NodeRecord>> {
+  if (known && ids.every((id) => known.has(id))) return known;
+  return findNodesByIds(db, ids);
+}
+
+/** A cluster's nodes, read once by an operation that needs them for several steps. */
+export async function clusterNodes(db: Knex, clusterId: string): Promise<NodeRecord[]> {
+  return listNodes(db, { clusterId });
+}
+
 export function manageHost(node: NodeRecord): string {
   return node.manageHostnames[0]!;
 }
@@ -55,10 +69,12 @@ export async function glusterVolumeSpec(
   db: Knex,
   volume: Volume,
   bricks: Brick[],
+  known?: Map<string, NodeRecord>,
 ): Promise<{ spec: GlusterVolumeSpec; nodes: Map<string, NodeRecord> }> {
-  const nodes = await findNodesByIds(
+  const nodes = await nodesByIds(
     db,
     bricks.map((b) => b.nodeId),
+    known,
   );
   return {
     nodes,
@@ -74,15 +90,17 @@ export async function glusterVolumeSpec(
 
 /**
  * Runs a gluster command on a host of the cluster: the preferred node first, then the other online nodes
- * when a host cannot be reached (a node that is down must not block a delete).
+ * when a host cannot be reached (a node that is down must not block a delete). `cluster`: the cluster's nodes
+ * if the caller has just read them.
  */
 export async function onClusterHost<T>(
   ctx: AppContext,
   clusterId: string,
   preferredNodeIds: string[],
   run: (host: string) => Promise<T>,
+  cluster?: NodeRecord[],
 ): Promise<T> {
-  const nodes = (await listNodes(ctx.db, { clusterId })).filter(
+  const nodes = (cluster ?? (await listNodes(ctx.db, { clusterId }))).filter(
     (n) => n.lifecycle !== 'pending' && n.state === 'online',
   );
   const ordered = [

@@ -5,7 +5,7 @@ import { newId } from '../../domain/ids';
 import type { Volume } from '../../domain/model';
 import { placeVolume, placementOptionsFrom } from '../../domain/placement';
 import type { VolumePlacement, VolumePlacementRequest } from '../../domain/placement/types';
-import { insertBricks, listBricksOfVolume, updateBricks } from '../../db/repositories/bricks';
+import { insertBricks, listBricksOfVolume, updateBricksOfVolume } from '../../db/repositories/bricks';
 import { findCluster } from '../../db/repositories/clusters';
 import { findActiveOperationFor } from '../../db/repositories/operations';
 import { deleteVolume, findVolume, findVolumeByName, insertVolume, updateVolume } from '../../db/repositories/volumes';
@@ -13,9 +13,9 @@ import type { AppContext } from '../context';
 import { bricksFrom, createBricks, destroyBricks } from '../bricks';
 import { StaleSnapshot, reserveSpace } from '../reservations';
 import { loadClusterSnapshots } from '../topology';
-import { clusterHosts, glusterVolumeSpec, onClusterHost } from '../volume-specs';
+import { clusterHosts, clusterNodes, glusterVolumeSpec, onClusterHost } from '../volume-specs';
 import { sameRequest, snapshotFactor, type VolumeCreateInput } from '../volume-input';
-import { expectRows, UNDONE, type Built, type OperationDefinition } from './operation';
+import { expectRows, UNDONE, UnexpectedState, type Built, type OperationDefinition } from './operation';
 
 export const VOLUME_CREATE = 'volume_create';
 
@@ -125,16 +125,20 @@ export const volumeCreate: OperationDefinition<VolumeCreateInput, Payload> = {
   async exec(run) {
     const { ctx } = run;
     const { volume, bricks } = await load(ctx.db, run.payload);
-    await createBricks(run, volume, bricks);
-    const { spec } = await glusterVolumeSpec(ctx, ctx.db, volume, bricks);
+    // the cluster's nodes, read once: the bricks' hosts, the volume's addresses and the gluster host
+    const nodes = await clusterNodes(ctx.db, volume.clusterId);
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    await createBricks(run, volume, bricks, byId);
+    const { spec } = await glusterVolumeSpec(ctx, ctx.db, volume, bricks, byId);
     await run.save({ ...run.payload, glusterCreateStarted: true });
-    await onClusterHost(ctx, volume.clusterId, [bricks[0]!.nodeId], (host) => run.executor.volumeCreate(host, spec));
+    await onClusterHost(ctx, volume.clusterId, [bricks[0]!.nodeId], (host) => run.executor.volumeCreate(host, spec), nodes);
   },
 
   async finalize(trx, run) {
     const { volumeId } = run.payload;
-    const bricks = await listBricksOfVolume(trx, volumeId);
-    expectRows(await updateBricks(trx, bricks.map((b) => b.id), { state: 'online' }), bricks.length, 'bricks of the new volume');
+    // all of the volume's bricks in one statement (its bricks are only ever added with it, in build)
+    const online = await updateBricksOfVolume(trx, volumeId, { state: 'online' });
+    if (online === 0) throw new UnexpectedState('bricks of the new volume: none found');
     expectRows(await updateVolume(trx, volumeId, { state: 'online' }), 1, 'the new volume');
     return `/volumes/${volumeId}`;
   },

@@ -4,7 +4,7 @@ import { listBricksOfVolume } from '../../db/repositories/bricks';
 import { findActiveOperationFor } from '../../db/repositories/operations';
 import { deleteVolume, findVolume, updateVolume } from '../../db/repositories/volumes';
 import { destroyBricks } from '../bricks';
-import { clusterHosts, onClusterHost } from '../volume-specs';
+import { clusterHosts, clusterNodes, onClusterHost } from '../volume-specs';
 import { expectRows, UNDONE, type OperationDefinition } from './operation';
 
 export const VOLUME_DELETE = 'volume_delete';
@@ -41,16 +41,19 @@ export const volumeDelete: OperationDefinition<string, Payload> = {
     const volume = await findVolume(ctx.db, run.payload.volumeId);
     if (!volume) return;
     const bricks = await listBricksOfVolume(ctx.db, volume.id);
+    // the cluster's nodes, read once: the gluster host and the bricks' hosts
+    const nodes = await clusterNodes(ctx.db, volume.clusterId);
     if (!run.payload.glusterVolumeDeleted) {
       await onClusterHost(
         ctx,
         volume.clusterId,
         bricks.map((b) => b.nodeId),
         (host) => run.executor.volumeDestroy(host, volume.name),
+        nodes,
       );
       await run.save({ ...run.payload, glusterVolumeDeleted: true });
     }
-    await destroyBricks(run, volume, bricks);
+    await destroyBricks(run, volume, bricks, new Map(nodes.map((n) => [n.id, n])));
   },
 
   async finalize(trx, run) {

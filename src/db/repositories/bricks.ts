@@ -97,6 +97,13 @@ export async function updateBricks(db: Knex, ids: string[], changes: { state: Li
   return rows.length;
 }
 
+/** Changes every brick of a volume; returns how many rows changed. */
+export async function updateBricksOfVolume(db: Knex, volumeId: string, changes: { state: LifecycleState }): Promise<number> {
+  // returning(): knex-pglite does not turn an update's result into a row count
+  const rows = await db('bricks').where({ volume_id: volumeId }).update({ state: changes.state }).returning('id');
+  return rows.length;
+}
+
 /** KiB reserved on a device by bricks still being made (they may not be on the disk yet). */
 export async function pendingReservedKib(db: Knex, deviceId: string): Promise<number> {
   const row = await db('bricks').where({ device_id: deviceId, state: 'pending' }).sum({ kib: 'reserved_kib' }).first();

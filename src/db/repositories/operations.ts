@@ -118,9 +118,12 @@ export async function lockHeldOperation(trx: Knex.Transaction, id: string, holde
   return Boolean(row);
 }
 
-/** Changes a held operation's record; the caller holds the fence (lockHeldOperation) in `trx`. */
+/**
+ * Changes a held operation's record if this holder still owns it at this generation (false: it does not).
+ * Inside a transaction that locked the fence (lockHeldOperation), or alone as a single fenced statement.
+ */
 export async function updateHeldOperation(
-  trx: Knex.Transaction,
+  trx: Knex,
   id: string,
   holder: Holder,
   changes: OperationChanges,
