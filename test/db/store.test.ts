@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { migrate, openDatabase, rollbackAll, type Database } from '../../src/db/connect';
 import { insertCluster } from '../../src/db/repositories/clusters';
 import { findDevice, insertDevice, lockDevices, updateDevice } from '../../src/db/repositories/devices';
-import { findHostnameOwner, insertNode } from '../../src/db/repositories/nodes';
+import { findHostnameOwner, insertNode, updateNode } from '../../src/db/repositories/nodes';
 import { claimAbandoned, findOperation, insertOperation, pruneFinished, renewLeases } from '../../src/db/repositories/operations';
 import { StaleSnapshot, releaseSpace, reserveSpace } from '../../src/app/reservations';
 import { newId } from '../../src/domain/ids';
@@ -46,6 +46,31 @@ describe.each(['postgres', 'pglite'] as const)('store on %s', (kind) => {
     expect(await findDevice(db, deviceId)).toMatchObject({ freeKib: 500, usedKib: 500, brickCount: 2 });
     await db.transaction((trx) => releaseSpace(trx, [{ deviceId, reservedKib: 300 }]));
     expect(await findDevice(db, deviceId)).toMatchObject({ freeKib: 800, usedKib: 200, brickCount: 1 });
+  });
+
+  test('one release credits several devices, every brick of a device that holds two', async () => {
+    const db = database.knex;
+    const a = await device(db, 1000);
+    const b = await device(db, 1000);
+    const claims = [
+      { deviceId: a.deviceId, reservedKib: 300 },
+      { deviceId: b.deviceId, reservedKib: 100 },
+      { deviceId: a.deviceId, reservedKib: 200 },
+    ];
+    await db.transaction((trx) => reserveSpace(trx, claims));
+    expect(await findDevice(db, a.deviceId)).toMatchObject({ freeKib: 500, usedKib: 500, brickCount: 2 });
+    expect(await findDevice(db, b.deviceId)).toMatchObject({ freeKib: 900, usedKib: 100, brickCount: 1 });
+    await db.transaction((trx) => releaseSpace(trx, claims));
+    expect(await findDevice(db, a.deviceId)).toMatchObject({ freeKib: 1000, usedKib: 0, brickCount: 0 });
+    expect(await findDevice(db, b.deviceId)).toMatchObject({ freeKib: 1000, usedKib: 0, brickCount: 0 });
+  });
+
+  test('a reservation on a device whose node is offline is refused', async () => {
+    const db = database.knex;
+    const { deviceId, nodeId } = await device(db, 1000);
+    await updateNode(db, nodeId, { state: 'offline' });
+    await expect(db.transaction((trx) => reserveSpace(trx, [{ deviceId, reservedKib: 100 }]))).rejects.toBeInstanceOf(StaleSnapshot);
+    expect(await findDevice(db, deviceId)).toMatchObject({ freeKib: 1000, usedKib: 0, brickCount: 0 });
   });
 
   test('a reservation that does not fit is refused and changes nothing', async () => {
