@@ -10,7 +10,7 @@ import { listNodes } from '../../src/db/repositories/nodes';
 import { insertOperation } from '../../src/db/repositories/operations';
 import { insertVolume } from '../../src/db/repositories/volumes';
 import { newId } from '../../src/domain/ids';
-import type { Brick, Volume } from '../../src/domain/model';
+import { reservedByDevice, type Brick, type Volume } from '../../src/domain/model';
 import { applyPlacement, placeVolume, type ClusterSnapshot } from '../../src/domain/placement';
 import type { MockExecutor } from '../../src/executors/mock';
 import { volumeCreateSchema, volumeInputFrom } from '../../src/http/schemas';
@@ -86,13 +86,7 @@ async function makeOnMockNodes(
 }
 
 async function record(ctx: AppContext, trx: Knex.Transaction, made: Array<{ volume: Volume; bricks: Brick[] }>) {
-  const perDevice = new Map<string, { kib: number; bricks: number }>();
-  for (const b of made.flatMap((m) => m.bricks)) {
-    const d = perDevice.get(b.deviceId) ?? { kib: 0, bricks: 0 };
-    d.kib += b.reservedKib;
-    d.bricks += 1;
-    perDevice.set(b.deviceId, d);
-  }
+  const perDevice = reservedByDevice(made.flatMap((m) => m.bricks));
   await lockDevices(trx, [...perDevice.keys()]);
   for (const [deviceId, d] of perDevice) await adjustDeviceSpace(trx, deviceId, d.kib, d.bricks);
   for (const { volume } of made) await insertVolume(trx, volume);
