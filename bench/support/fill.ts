@@ -3,7 +3,7 @@ import type { AppContext } from '../../src/app/context';
 import { bricksFrom } from '../../src/app/bricks';
 import { VOLUME_CREATE, placementRequestFor, volumeRecord } from '../../src/app/operations/volume-create';
 import { loadClusterSnapshots } from '../../src/app/topology';
-import { brickAddress, brickSpec, glusterOptions, manageHost } from '../../src/app/volume-specs';
+import { brickSpec, glusterSpecOf, manageHost } from '../../src/app/volume-specs';
 import { insertBricks } from '../../src/db/repositories/bricks';
 import { adjustDeviceSpace, lockDevices } from '../../src/db/repositories/devices';
 import { listNodes } from '../../src/db/repositories/nodes';
@@ -76,13 +76,7 @@ async function makeOnMockNodes(
   bricks: Brick[],
 ): Promise<void> {
   for (const b of bricks) await mock.brickCreate(manageHost(nodes.get(b.nodeId)!), brickSpec(b, volume));
-  await mock.volumeCreate(manageHost(nodes.get(bricks[0]!.nodeId)!), {
-    name: volume.name,
-    durability: volume.durability,
-    arbiter: volume.arbiter,
-    bricks: bricks.map((b) => brickAddress(b, nodes)),
-    options: glusterOptions(ctx, volume),
-  });
+  await mock.volumeCreate(manageHost(nodes.get(bricks[0]!.nodeId)!), glusterSpecOf(ctx, volume, bricks, nodes));
 }
 
 async function record(ctx: AppContext, trx: Knex.Transaction, made: Array<{ volume: Volume; bricks: Brick[] }>) {
