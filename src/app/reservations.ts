@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { adjustDevicesSpace, lockDevices, lockDevicesWithNodeState } from '../db/repositories/devices';
+import { reservedByDevice } from '../domain/model';
 
 export interface SpaceClaim {
   deviceId: string;
@@ -22,13 +23,7 @@ export async function reserveSpace(trx: Knex.Transaction, claims: SpaceClaim[]):
     trx,
     claims.map((c) => c.deviceId),
   );
-  const wanted = new Map<string, { kib: number; bricks: number }>();
-  for (const c of claims) {
-    const w = wanted.get(c.deviceId) ?? { kib: 0, bricks: 0 };
-    w.kib += c.reservedKib;
-    w.bricks += 1;
-    wanted.set(c.deviceId, w);
-  }
+  const wanted = reservedByDevice(claims);
   for (const [deviceId, w] of wanted) {
     const device = devices.get(deviceId);
     if (!device || device.lifecycle !== 'ready' || device.state !== 'online' || device.nodeState !== 'online') {
@@ -50,13 +45,6 @@ export async function releaseSpace(trx: Knex.Transaction, claims: SpaceClaim[]):
     claims.map((c) => c.deviceId),
   );
   // one entry per device: an UPDATE ... FROM applies only one joined row to each device
-  const back = new Map<string, { id: string; kib: number; bricks: number }>();
-  for (const c of claims) {
-    if (!devices.has(c.deviceId)) continue;
-    const b = back.get(c.deviceId) ?? { id: c.deviceId, kib: 0, bricks: 0 };
-    b.kib -= c.reservedKib;
-    b.bricks -= 1;
-    back.set(c.deviceId, b);
-  }
-  await adjustDevicesSpace(trx, [...back.values()]);
+  const back = [...reservedByDevice(claims.filter((c) => devices.has(c.deviceId)))];
+  await adjustDevicesSpace(trx, back.map(([id, b]) => ({ id, kib: -b.kib, bricks: -b.bricks })));
 }
