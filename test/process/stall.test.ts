@@ -11,7 +11,9 @@ import { freePort, startServerProcess, type ServerProcess } from '../support/ser
  * Issue 11's stall test: two real server processes on one PostgreSQL database (the mock executor keeps its
  * nodes there, so both see the same nodes). Server A is stopped (SIGSTOP) past its lease while it holds a
  * create, an expand, a delete and a device removal (eviction) in turn; server B takes each over and finishes or
- * undoes it; then A is continued (SIGCONT) and must find it lost the operation without writing for it again.
+ * undoes it; then A is continued (SIGCONT) and must find it lost the operation without writing for it again:
+ * not in the database (fenced by owner and generation) and not on the nodes (the node-side fence refuses the
+ * remote step A was in the middle of).
  * After each: the books are exact, /db/check is clean on both servers and every queue entry tells the truth.
  */
 const BOUND = 3_600_000;
@@ -182,6 +184,7 @@ interface Figures {
   scenario: string;
   stoppedMs: number;
   finishedBy: string;
+  aAfterResume: string[];
   outcome: string;
   usedBefore: number;
   usedAfter: number;
@@ -219,9 +222,23 @@ async function stall(scenario: string, send: () => Promise<RawResponse>, stopAft
     const op = await operation(opId);
     return op.generation > held.generation && (op.state === 'succeeded' || op.state === 'failed') && !op.cleanup_pending;
   });
+  const mark = a.server.output().length;
   a.server.child.kill('SIGCONT');
   const stoppedMs = Date.now() - stoppedAt;
   await a.server.waitFor(new RegExp(`"op":"${opId}"[^\\n]*"msg":"operation lost to another server; stopped"`), EVENT_BOUND_MS);
+  // what A still did for the operation once continued: the remote step it was in, and how it ended
+  const afterResume = a.server
+    .output()
+    .slice(mark)
+    .split('\n')
+    .filter((l) => l.includes(`"op":"${opId}"`) && /"msg":"executor step( failed)?"/.test(l))
+    .map((l) => {
+      const line = JSON.parse(l) as { step: string; error?: string };
+      return line.error ? `${line.step} failed (${line.error})` : `${line.step} ok`;
+    });
+
+  // B's barrier ran on every host before it touched the operation: whatever A still sent was refused there
+  for (const step of afterResume) expect(step).toMatch(/^\w+ failed \(\w+: operation taken over by a newer holder\)$/);
 
   const recovered = new RegExp(`"op":"${opId}"[^\\n]*"msg":"operation recovered: ([a-z ]+)"`);
   const byB = recovered.exec(b.server.output());
@@ -239,6 +256,7 @@ async function stall(scenario: string, send: () => Promise<RawResponse>, stopAft
     scenario,
     stoppedMs,
     finishedBy: `B (${byB![1]})`,
+    aAfterResume: afterResume,
     outcome: `${truth.status}${truth.location ? ` ${truth.location}` : ''}`,
     usedBefore,
     usedAfter: after.used,
@@ -358,7 +376,8 @@ test('a server stopped past its lease during a create, an expand, a delete and a
       `stall figures (lease ${LEASE_SECONDS} s, A's remote steps ${A_LATENCY_MS} ms):`,
       ...figures.map(
         (f) =>
-          `  ${f.scenario}: A stopped ${f.stoppedMs} ms; finished by ${f.finishedBy}; queue ${f.outcome}; ` +
+          `  ${f.scenario}: A stopped ${f.stoppedMs} ms; finished by ${f.finishedBy}; ` +
+          `A once continued: ${f.aAfterResume.join(', ') || 'no remote step'}, then lost it; queue ${f.outcome}; ` +
           `devices used ${f.usedBefore} -> ${f.usedAfter} KiB (bricks reserve ${f.reservedAfter} KiB); ` +
           `mock nodes: ${f.strayBricks} stray brick(s), ${f.strayVolumes} stray volume(s)`,
       ),
