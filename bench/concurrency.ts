@@ -14,13 +14,11 @@
  * Run: npm run build && node dist/bench/concurrency.js [--db=postgres,pglite] [--latency-ms=0,50] ...
  */
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { fork } from 'node:child_process';
 import { dbFlag, intFlag, intListFlag, parseFlags } from './support/args';
 import { checkAccounting, deviceBaseline } from './support/check';
 import { PG_ADMIN_URL, buildTopology, startBenchServer, type DbKind } from './support/server';
+import { runClients } from './support/run-clients';
 import { sampleServer } from './support/server-sampler';
-import type { LoadRequest, LoadResult } from './support/load-worker';
 import { ms, prng, summarize, table, type Summary } from './support/stats';
 
 const USAGE = `node dist/bench/concurrency.js [flags]
@@ -83,23 +81,6 @@ interface RunResult {
   lockWaiters: number;
   accounting: string;
   problems: string[];
-}
-
-/** The clients run in a child process (bench/support/load-worker.ts). */
-function runClients(request: LoadRequest): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'support', 'load-worker.js'), [], { stdio: 'inherit' });
-    child.once('message', (message: LoadResult | { error: string }) => {
-      if ('error' in message) reject(new Error(message.error));
-      else resolve(message);
-      child.kill();
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code !== 0 && code !== null) reject(new Error(`load process exited with ${code}`));
-    });
-    child.send(request);
-  });
 }
 
 async function runOnce(db: DbKind, latencyMs: number): Promise<RunResult> {

@@ -18,17 +18,15 @@
  *
  * Run: npm run build && node dist/bench/side-by-side.js [--heketi-url=http://127.0.0.1:8080 --heketi-key=...]
  */
-import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import knex from 'knex';
 import { dbFlag, intFlag, parseFlags } from './support/args';
 import { CountingClient, replica3 } from './support/counting-client';
-import type { LoadRequest, LoadResult } from './support/load-worker';
+import type { LoadResult } from './support/load-worker';
 import { startProcessServer, type ProcessServer } from './support/process-server';
-import { buildTopology, PG_ADMIN_URL } from './support/server';
+import { runClients } from './support/run-clients';
+import { buildTopology, scratchDatabase } from './support/server';
 import { ms, prng, since, summarize, table } from './support/stats';
 
 const USAGE = `node dist/bench/side-by-side.js [flags]
@@ -88,29 +86,8 @@ interface Target {
 
 const adminCredentials = { user: 'admin', key: 'bench-admin-key' };
 
-async function adminSql(sql: string): Promise<void> {
-  const admin = knex({ client: 'pg', connection: PG_ADMIN_URL, pool: { min: 0, max: 1 } });
-  try {
-    await admin.raw(sql);
-  } finally {
-    await admin.destroy();
-  }
-}
-
 async function startBrickyard(kind: 'pglite' | 'postgres', workDir: string): Promise<Target> {
-  let db: string;
-  let remove: () => Promise<void>;
-  if (kind === 'postgres') {
-    const name = `bench_${randomBytes(6).toString('hex')}`;
-    await adminSql(`CREATE DATABASE ${name}`);
-    const u = new URL(PG_ADMIN_URL);
-    u.pathname = `/${name}`;
-    db = u.toString();
-    remove = () => adminSql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  } else {
-    db = mkdtempSync(join(workDir, 'pglite-'));
-    remove = async () => rmSync(db, { recursive: true, force: true });
-  }
+  const { setting: db, remove } = await scratchDatabase({ db: kind }, workDir);
   const server = await startProcessServer({ db, workDir, glusterfs: glusterfsSettings() });
   const target: Target = {
     name: `Brickyard, ${kind === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
@@ -163,19 +140,6 @@ async function sequential(targets: Target[], round: number): Promise<void> {
     t.createMs.push(creates.get(t)!);
     t.deleteMs.push(deletes.get(t)!);
   }
-}
-
-function runClients(request: LoadRequest): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'support', 'load-worker.js'), [], { stdio: 'inherit' });
-    child.once('message', (message: LoadResult | { error: string }) => {
-      if ('error' in message) reject(new Error(message.error));
-      else resolve(message);
-      child.kill();
-    });
-    child.once('error', reject);
-    child.send(request);
-  });
 }
 
 /** The concurrent run on each server in turn; its volumes are deleted afterwards (untimed, 16 at a time). */

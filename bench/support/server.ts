@@ -69,15 +69,18 @@ async function adminSql(sql: string): Promise<void> {
   }
 }
 
-/** Where the data goes, and how to remove it. */
-async function scratchDatabase(options: BenchServerOptions): Promise<{ setting: string; remove: () => Promise<void> }> {
+/** Where the data goes (a PGlite directory under `parent`), and how to remove it. */
+export async function scratchDatabase(
+  options: Pick<BenchServerOptions, 'db' | 'pglite'>,
+  parent = tmpdir(),
+): Promise<{ setting: string; remove: () => Promise<void> }> {
   if (options.db === 'postgres') {
     const name = `bench_${randomBytes(6).toString('hex')}`;
     await adminSql(`CREATE DATABASE ${name}`);
     return { setting: pgUrl(name), remove: () => adminSql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
   }
   if (options.pglite === 'memory') return { setting: 'memory://', remove: async () => undefined };
-  const dir = mkdtempSync(join(tmpdir(), 'brickyard-bench-'));
+  const dir = mkdtempSync(join(parent, 'brickyard-bench-'));
   return { setting: dir, remove: async () => rmSync(dir, { recursive: true, force: true }) };
 }
 

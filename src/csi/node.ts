@@ -2,7 +2,7 @@ import { mkdir, rmdir, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { hostnameProblem, volumeNameProblem } from '../domain/names';
-import { MountInputError } from '../mount';
+import { fileSystemAnswers, MountInputError } from '../mount';
 import { isReadOnlyMode, requireSupported } from './capabilities';
 import { CONTEXT } from './controller';
 import { CsiError, invalidArgument, missing, notFound } from './errors';
@@ -89,17 +89,6 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** False when the path's file system does not answer (a FUSE mount whose client died). */
-async function answers(path: string): Promise<boolean> {
-  try {
-    // statfs always reaches the file system; stat may be answered from the kernel's attribute cache.
-    await statfs(path);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ENOTCONN';
-  }
-}
-
 async function removeDir(path: string): Promise<void> {
   try {
     await rmdir(path);
@@ -181,13 +170,13 @@ export function nodeService({ nodeId, mounter, logDir }: NodeDeps) {
       const readOnly = req.readonly || isReadOnlyMode(req.volume_capability);
       return queue.run(target, async () => {
         if (await mounter.isMounted(target)) {
-          if (await answers(target)) return {};
+          if (await fileSystemAnswers(target)) return {};
           // Published before, but the client underneath died: bind the (restaged) volume again.
           await mounter.unmount(target).catch((err: unknown) => {
             throw mountFailed(err, `replacing the dead mount of volume ${id} at ${target}`);
           });
         }
-        if (!(await mounter.isMounted(staging)) || !(await answers(staging))) {
+        if (!(await mounter.isMounted(staging)) || !(await fileSystemAnswers(staging))) {
           throw new CsiError(status.FAILED_PRECONDITION, `volume ${id} is not staged at ${staging} (or its mount has gone away): call NodeStageVolume first`);
         }
         try {

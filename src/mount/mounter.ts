@@ -89,7 +89,7 @@ export class SystemMounter implements Mounter {
       if (existing.fsType !== GLUSTER_FUSE_TYPE || !sameVolume(existing.source, spec.volume)) {
         throw new MountError(`cannot mount ${spec.volume} on ${spec.target}`, `${existing.source} (${existing.fsType}) is already mounted there`, argv);
       }
-      if (await answers(spec.target)) return;
+      if (await fileSystemAnswers(spec.target)) return;
       // The same volume, but its client is gone: replace the dead mount.
       await this.unmount(spec.target);
     }
@@ -158,8 +158,8 @@ function sameVolume(source: string, volume: string): boolean {
   return name === volume;
 }
 
-/** False when the path's filesystem does not answer (a FUSE mount whose daemon died). */
-async function answers(path: string): Promise<boolean> {
+/** False when the path's file system does not answer (a FUSE mount whose client died). */
+export async function fileSystemAnswers(path: string): Promise<boolean> {
   try {
     // statfs always reaches the file system; stat may be answered from the kernel's attribute cache.
     await statfs(path);

@@ -1,26 +1,11 @@
 import { setWidth, type Durability } from '../../domain/durability';
 import { thinPoolName, type Brick, type Cluster, type DeviceState, type NodeState, type StorageNode, type Volume } from '../../domain/model';
 import { ARBITER_OPTION } from '../../domain/placement/options';
+import type { ImportedDevice } from '../../db/repositories/import';
 import { BRICK_SUBTYPE_ARBITER, type HeketiDocument, type HeketiVolumeEntry } from './document';
 import { rebuildSets } from './sets';
 import { brickyardTotal } from './space';
 import { ImportRefused } from './refusal';
-
-/** A device as it will be recorded: Heketi's fields, with space recomputed from its bricks. */
-export interface ImportedDevice {
-  id: string;
-  nodeId: string;
-  name: string;
-  state: DeviceState;
-  totalKib: number;
-  freeKib: number;
-  usedKib: number;
-  brickCount: number;
-  extentKib: number;
-  pvUuid: string;
-  paths: string[];
-  tags: Record<string, string>;
-}
 
 /** A device whose file figures differ from what its bricks hold. */
 export interface DeviceDrift {

@@ -33,24 +33,28 @@ const toBrick = (r: BrickRow): Brick => ({
   thinPool: r.thin_pool ?? null,
 });
 
+/**
+ * The columns of a brick Brickyard records. No thin_pool: a brick Brickyard makes always gets tp_<brick id>
+ * (an evicted brick's replacement copies the old brick's fields but not its pool); only an import records one.
+ */
+export const brickRow = (b: Brick) => ({
+  id: b.id,
+  volume_id: b.volumeId,
+  device_id: b.deviceId,
+  node_id: b.nodeId,
+  set_index: b.setIndex,
+  position: b.position,
+  size_kib: b.sizeKib,
+  tp_size_kib: b.tpSizeKib,
+  pool_metadata_kib: b.poolMetadataKib,
+  reserved_kib: b.reservedKib,
+  arbiter: b.arbiter,
+  state: b.state,
+});
+
 export async function insertBricks(db: Knex, bricks: Brick[]): Promise<void> {
   if (bricks.length === 0) return;
-  await db('bricks').insert(
-    bricks.map((b) => ({
-      id: b.id,
-      volume_id: b.volumeId,
-      device_id: b.deviceId,
-      node_id: b.nodeId,
-      set_index: b.setIndex,
-      position: b.position,
-      size_kib: b.sizeKib,
-      tp_size_kib: b.tpSizeKib,
-      pool_metadata_kib: b.poolMetadataKib,
-      reserved_kib: b.reservedKib,
-      arbiter: b.arbiter,
-      state: b.state,
-    })),
-  );
+  await db('bricks').insert(bricks.map(brickRow));
 }
 
 const ordered = (q: Knex.QueryBuilder) => q.orderBy('set_index').orderBy('position').orderBy('id');

@@ -10,8 +10,10 @@ interface ClusterRow {
 
 const toCluster = (r: ClusterRow): Cluster => ({ id: r.id, file: r.file, block: r.block });
 
+export const clusterRow = (c: Cluster) => ({ id: c.id, file: c.file, block: c.block });
+
 export async function insertCluster(db: Knex, cluster: Cluster): Promise<void> {
-  await db('clusters').insert({ id: cluster.id, file: cluster.file, block: cluster.block });
+  await db('clusters').insert(clusterRow(cluster));
 }
 
 export async function findCluster(db: Knex, id: string, forUpdate = false): Promise<Cluster | undefined> {

@@ -35,6 +35,24 @@ const toDevice = (r: DeviceRow): DeviceRecord => ({
   destroyData: r.destroy_data,
 });
 
+/** Every column of a device (insertDevice records a new device with fewer: its space is not known yet). */
+export const deviceRow = (d: DeviceRecord) => ({
+  id: d.id,
+  node_id: d.nodeId,
+  name: d.name,
+  state: d.state,
+  lifecycle: d.lifecycle,
+  total_kib: d.totalKib,
+  free_kib: d.freeKib,
+  used_kib: d.usedKib,
+  brick_count: d.brickCount,
+  extent_kib: d.extentKib,
+  pv_uuid: d.pvUuid,
+  paths: JSON.stringify(d.paths),
+  tags: JSON.stringify(d.tags),
+  destroy_data: d.destroyData,
+});
+
 export async function insertDevice(
   db: Knex,
   d: { id: string; nodeId: string; name: string; tags: Tags; destroyData: boolean },

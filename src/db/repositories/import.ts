@@ -1,28 +1,21 @@
 import type { Knex } from 'knex';
-import type { Brick, Cluster, StorageNode, Volume } from '../../domain/model';
+import type { Brick, Cluster, DeviceRecord, StorageNode, Volume } from '../../domain/model';
+import { brickRow } from './bricks';
+import { clusterRow } from './clusters';
+import { deviceRow } from './devices';
+import { hostnameRows, nodeRow } from './nodes';
+import { volumeRow } from './volumes';
 
 /** SQL of the Heketi import: bulk inserts, clash lookups, Heketi's attributes and the record of imported files. */
 const CHUNK = 500;
 
-export interface ImportedDeviceRow {
-  id: string;
-  nodeId: string;
-  name: string;
-  state: string;
-  totalKib: number;
-  freeKib: number;
-  usedKib: number;
-  brickCount: number;
-  extentKib: number;
-  pvUuid: string;
-  paths: string[];
-  tags: Record<string, string>;
-}
+/** A device as an import records it: Heketi's fields, space recomputed from its bricks (ready, never wiped). */
+export type ImportedDevice = Omit<DeviceRecord, 'lifecycle' | 'destroyData'>;
 
 export interface ImportRows {
   clusters: Array<Cluster & { volumeCount: number }>;
   nodes: StorageNode[];
-  devices: ImportedDeviceRow[];
+  devices: ImportedDevice[];
   volumes: Volume[];
   bricks: Brick[];
 }
@@ -83,91 +76,15 @@ export async function findImportClashes(db: Knex, rows: ImportRows): Promise<str
   return clashes;
 }
 
-/** Inserts every imported record (one transaction, the caller's). */
+/** Inserts every imported record (one transaction, the caller's), with the columns the repositories write. */
 export async function insertImported(trx: Knex.Transaction, rows: ImportRows): Promise<void> {
-  await insertChunked(
-    trx,
-    'clusters',
-    rows.clusters.map((c) => ({ id: c.id, file: c.file, block: c.block, volume_count: c.volumeCount })),
-  );
-  await insertChunked(
-    trx,
-    'nodes',
-    rows.nodes.map((n) => ({
-      id: n.id,
-      cluster_id: n.clusterId,
-      zone: n.zone,
-      state: n.state,
-      lifecycle: 'ready',
-      manage_hostnames: JSON.stringify(n.manageHostnames),
-      storage_hostnames: JSON.stringify(n.storageHostnames),
-      tags: JSON.stringify(n.tags),
-    })),
-  );
-  await insertChunked(
-    trx,
-    'node_hostnames',
-    rows.nodes.flatMap((n) => [
-      ...n.manageHostnames.map((hostname) => ({ kind: 'manage', hostname, node_id: n.id })),
-      ...n.storageHostnames.map((hostname) => ({ kind: 'storage', hostname, node_id: n.id })),
-    ]),
-  );
-  await insertChunked(
-    trx,
-    'devices',
-    rows.devices.map((d) => ({
-      id: d.id,
-      node_id: d.nodeId,
-      name: d.name,
-      state: d.state,
-      lifecycle: 'ready',
-      total_kib: d.totalKib,
-      free_kib: d.freeKib,
-      used_kib: d.usedKib,
-      brick_count: d.brickCount,
-      extent_kib: d.extentKib,
-      pv_uuid: d.pvUuid,
-      paths: JSON.stringify(d.paths),
-      tags: JSON.stringify(d.tags),
-      destroy_data: false,
-    })),
-  );
-  await insertChunked(
-    trx,
-    'volumes',
-    rows.volumes.map((v) => ({
-      id: v.id,
-      cluster_id: v.clusterId,
-      name: v.name,
-      size_gib: v.sizeGib,
-      durability: JSON.stringify(v.durability),
-      gid: v.gid,
-      snapshot: JSON.stringify(v.snapshot),
-      options: JSON.stringify(v.glusterVolumeOptions),
-      arbiter: v.arbiter,
-      state: v.state,
-      mount_hosts: v.mountHosts ? JSON.stringify(v.mountHosts) : null,
-    })),
-  );
-  await insertChunked(
-    trx,
-    'bricks',
-    rows.bricks.map((b) => ({
-      id: b.id,
-      volume_id: b.volumeId,
-      device_id: b.deviceId,
-      node_id: b.nodeId,
-      set_index: b.setIndex,
-      position: b.position,
-      size_kib: b.sizeKib,
-      tp_size_kib: b.tpSizeKib,
-      pool_metadata_kib: b.poolMetadataKib,
-      reserved_kib: b.reservedKib,
-      arbiter: b.arbiter,
-      state: b.state,
-      thin_pool: b.thinPool ?? null,
-    })),
-  );
+  await insertChunked(trx, 'clusters', rows.clusters.map((c) => ({ ...clusterRow(c), volume_count: c.volumeCount })));
+  await insertChunked(trx, 'nodes', rows.nodes.map((n) => nodeRow(n, 'ready')));
+  await insertChunked(trx, 'node_hostnames', rows.nodes.flatMap(hostnameRows));
+  await insertChunked(trx, 'devices', rows.devices.map((d) => deviceRow({ ...d, lifecycle: 'ready', destroyData: false })));
+  await insertChunked(trx, 'volumes', rows.volumes.map(volumeRow));
+  // Heketi's pool name where it is not tp_<brick id> (brickRow leaves the column to bricks Brickyard makes)
+  await insertChunked(trx, 'bricks', rows.bricks.map((b) => ({ ...brickRow(b), thin_pool: b.thinPool ?? null })));
 }
 
 export interface ImportRecord {

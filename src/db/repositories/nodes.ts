@@ -23,22 +23,26 @@ const toNode = (r: NodeRow): NodeRecord => ({
   tags: r.tags ?? {},
 });
 
+export const nodeRow = (node: StorageNode, lifecycle: Lifecycle) => ({
+  id: node.id,
+  cluster_id: node.clusterId,
+  zone: node.zone,
+  state: node.state,
+  lifecycle,
+  manage_hostnames: JSON.stringify(node.manageHostnames),
+  storage_hostnames: JSON.stringify(node.storageHostnames),
+  tags: JSON.stringify(node.tags),
+});
+
+/** One row per hostname: the table's primary key keeps two nodes from sharing one. */
+export const hostnameRows = (node: StorageNode) => [
+  ...node.manageHostnames.map((hostname) => ({ kind: 'manage', hostname, node_id: node.id })),
+  ...node.storageHostnames.map((hostname) => ({ kind: 'storage', hostname, node_id: node.id })),
+];
+
 export async function insertNode(db: Knex, node: StorageNode, lifecycle: Lifecycle): Promise<void> {
-  await db('nodes').insert({
-    id: node.id,
-    cluster_id: node.clusterId,
-    zone: node.zone,
-    state: node.state,
-    lifecycle,
-    manage_hostnames: JSON.stringify(node.manageHostnames),
-    storage_hostnames: JSON.stringify(node.storageHostnames),
-    tags: JSON.stringify(node.tags),
-  });
-  const hostnames = [
-    ...node.manageHostnames.map((hostname) => ({ kind: 'manage', hostname, node_id: node.id })),
-    ...node.storageHostnames.map((hostname) => ({ kind: 'storage', hostname, node_id: node.id })),
-  ];
-  await db('node_hostnames').insert(hostnames);
+  await db('nodes').insert(nodeRow(node, lifecycle));
+  await db('node_hostnames').insert(hostnameRows(node));
 }
 
 /** The node already holding one of these hostnames, if any. */

@@ -30,21 +30,23 @@ const toVolume = (r: VolumeRow): Volume => ({
   mountHosts: r.mount_hosts ?? null,
 });
 
+export const volumeRow = (v: Volume) => ({
+  id: v.id,
+  cluster_id: v.clusterId,
+  name: v.name,
+  size_gib: v.sizeGib,
+  durability: JSON.stringify(v.durability),
+  gid: v.gid,
+  snapshot: JSON.stringify(v.snapshot),
+  options: JSON.stringify(v.glusterVolumeOptions),
+  arbiter: v.arbiter,
+  state: v.state,
+  mount_hosts: v.mountHosts ? JSON.stringify(v.mountHosts) : null,
+});
+
 /** Records the volume and counts it in its cluster; returns the cluster's new volume count. */
 export async function insertVolume(db: Knex, v: Volume): Promise<number> {
-  await db('volumes').insert({
-    id: v.id,
-    cluster_id: v.clusterId,
-    name: v.name,
-    size_gib: v.sizeGib,
-    durability: JSON.stringify(v.durability),
-    gid: v.gid,
-    snapshot: JSON.stringify(v.snapshot),
-    options: JSON.stringify(v.glusterVolumeOptions),
-    arbiter: v.arbiter,
-    state: v.state,
-    mount_hosts: v.mountHosts ? JSON.stringify(v.mountHosts) : null,
-  });
+  await db('volumes').insert(volumeRow(v));
   const [row] = await db('clusters')
     .where({ id: v.clusterId })
     .update({ volume_count: db.raw('volume_count + 1') })
