@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from './config/load';
 import { createContainer } from './container';
 import { DatabaseUnreachableError } from './db/connect';
@@ -7,6 +5,7 @@ import { DataDirLockedError } from './db/data-dir-lock';
 import { TlsConfigError } from './tls-files';
 import { DomainError } from './domain/errors';
 import { OfflineUsageError, offlineConfigPath, runOfflineImport } from './offline-import';
+import { packageVersion } from './version';
 
 const USAGE = `Usage: brickyard-server [--config FILE]
        brickyard-server db import --heketi FILE [--merge] [--verify] [--json] [--config FILE]
@@ -24,17 +23,6 @@ Environment variables override the file (HEKETI_* and BRICKYARD_*; see README.md
 
 /** Start-up failures that are the operator's to fix: one line, no stack. */
 const ONE_LINE_ERRORS = [ConfigError, DatabaseUnreachableError, DataDirLockedError, TlsConfigError, DomainError, OfflineUsageError];
-
-function packageVersion(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'brickyard') return pkg.version ?? 'unknown';
-    }
-  }
-  return 'unknown';
-}
 
 interface Args {
   config?: string;

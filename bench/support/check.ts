@@ -1,5 +1,6 @@
 import type { HeketiClient } from '../../src/client/heketi-client';
 import type { MockExecutor } from '../../src/executors/mock';
+import { reservedByDevice } from '../../src/domain/model';
 import type { Topology } from './server';
 
 export interface AccountingReport {
@@ -55,18 +56,12 @@ export async function checkAccounting(
   const [dump, check] = await Promise.all([client.dbDump('brickyard'), client.dbCheck()]);
   problems.push(...(check.problems as string[]).map((p) => `db check: ${p}`));
   const bricks = Object.values(dump.brickentries) as Array<{ deviceId: string; reservedKib: number }>;
-  const reserved = new Map<string, { kib: number; count: number }>();
-  for (const b of bricks) {
-    const r = reserved.get(b.deviceId) ?? { kib: 0, count: 0 };
-    r.kib += b.reservedKib;
-    r.count += 1;
-    reserved.set(b.deviceId, r);
-  }
+  const reserved = reservedByDevice(bricks);
   let minFreeKib = Number.POSITIVE_INFINITY;
   await eachDevice(client, mock, topology, (device, mockFreeKib) => {
     const id = String(device.id);
     const { total, free, used } = device.storage as { total: number; free: number; used: number };
-    const r = reserved.get(id) ?? { kib: 0, count: 0 };
+    const r = reserved.get(id) ?? { kib: 0, bricks: 0 };
     const base = baseline.get(id);
     minFreeKib = Math.min(minFreeKib, free);
     if (free < 0) problems.push(`device ${id}: free ${free} KiB < 0`);
@@ -78,9 +73,9 @@ export async function checkAccounting(
     if (used - base.usedKib !== r.kib) {
       problems.push(`device ${id}: used ${used - base.usedKib} KiB beyond empty, but its bricks reserve ${r.kib} KiB`);
     }
-    if ((device.bricks as unknown[]).length !== r.count) problems.push(`device ${id}: brick list differs from the dump`);
-    if (dump.deviceentries[id]?.brickCount !== r.count) {
-      problems.push(`device ${id}: brick_count ${dump.deviceentries[id]?.brickCount} but ${r.count} bricks`);
+    if ((device.bricks as unknown[]).length !== r.bricks) problems.push(`device ${id}: brick list differs from the dump`);
+    if (dump.deviceentries[id]?.brickCount !== r.bricks) {
+      problems.push(`device ${id}: brick_count ${dump.deviceentries[id]?.brickCount} but ${r.bricks} bricks`);
     }
     if (mockFreeKib === undefined) problems.push(`device ${id}: no volume group on its mock node`);
     else if (mockFreeKib < free) problems.push(`device ${id}: the database counts ${free} KiB free, the mock node has ${mockFreeKib}`);

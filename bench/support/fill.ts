@@ -3,14 +3,14 @@ import type { AppContext } from '../../src/app/context';
 import { bricksFrom } from '../../src/app/bricks';
 import { VOLUME_CREATE, placementRequestFor, volumeRecord } from '../../src/app/operations/volume-create';
 import { loadClusterSnapshots } from '../../src/app/topology';
-import { brickAddress, brickSpec, glusterOptions, manageHost } from '../../src/app/volume-specs';
+import { brickSpec, glusterSpecOf, manageHost } from '../../src/app/volume-specs';
 import { insertBricks } from '../../src/db/repositories/bricks';
 import { adjustDeviceSpace, lockDevices } from '../../src/db/repositories/devices';
 import { listNodes } from '../../src/db/repositories/nodes';
 import { insertOperation } from '../../src/db/repositories/operations';
 import { insertVolume } from '../../src/db/repositories/volumes';
 import { newId } from '../../src/domain/ids';
-import type { Brick, Volume } from '../../src/domain/model';
+import { reservedByDevice, type Brick, type Volume } from '../../src/domain/model';
 import { applyPlacement, placeVolume, type ClusterSnapshot } from '../../src/domain/placement';
 import type { MockExecutor } from '../../src/executors/mock';
 import { volumeCreateSchema, volumeInputFrom } from '../../src/http/schemas';
@@ -76,23 +76,11 @@ async function makeOnMockNodes(
   bricks: Brick[],
 ): Promise<void> {
   for (const b of bricks) await mock.brickCreate(manageHost(nodes.get(b.nodeId)!), brickSpec(b, volume));
-  await mock.volumeCreate(manageHost(nodes.get(bricks[0]!.nodeId)!), {
-    name: volume.name,
-    durability: volume.durability,
-    arbiter: volume.arbiter,
-    bricks: bricks.map((b) => brickAddress(b, nodes)),
-    options: glusterOptions(ctx, volume),
-  });
+  await mock.volumeCreate(manageHost(nodes.get(bricks[0]!.nodeId)!), glusterSpecOf(ctx, volume, bricks, nodes));
 }
 
 async function record(ctx: AppContext, trx: Knex.Transaction, made: Array<{ volume: Volume; bricks: Brick[] }>) {
-  const perDevice = new Map<string, { kib: number; bricks: number }>();
-  for (const b of made.flatMap((m) => m.bricks)) {
-    const d = perDevice.get(b.deviceId) ?? { kib: 0, bricks: 0 };
-    d.kib += b.reservedKib;
-    d.bricks += 1;
-    perDevice.set(b.deviceId, d);
-  }
+  const perDevice = reservedByDevice(made.flatMap((m) => m.bricks));
   await lockDevices(trx, [...perDevice.keys()]);
   for (const [deviceId, d] of perDevice) await adjustDeviceSpace(trx, deviceId, d.kib, d.bricks);
   for (const { volume } of made) await insertVolume(trx, volume);

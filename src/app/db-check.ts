@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { setWidth } from '../domain/durability';
+import { reservedByDevice } from '../domain/model';
 import { listAllBricks } from '../db/repositories/bricks';
 import { listClustersWithVolumeCounts } from '../db/repositories/clusters';
 import { listDevices } from '../db/repositories/devices';
@@ -44,19 +45,15 @@ export async function checkDatabase(db: Knex): Promise<DbCheckReport> {
       problems.push(`device ${d.id}: free ${d.freeKib} + used ${d.usedKib} != total ${d.totalKib} KiB`);
     }
   }
-  const reservedByDevice = new Map<string, { kib: number; count: number }>();
   for (const b of bricks) {
     const device = deviceById.get(b.deviceId);
     if (!device) problems.push(`brick ${b.id}: device ${b.deviceId} does not exist`);
     else if (device.nodeId !== b.nodeId) problems.push(`brick ${b.id}: node ${b.nodeId} is not its device's node`);
-    const r = reservedByDevice.get(b.deviceId) ?? { kib: 0, count: 0 };
-    r.kib += b.reservedKib;
-    r.count += 1;
-    reservedByDevice.set(b.deviceId, r);
   }
+  const reserved = reservedByDevice(bricks);
   for (const d of devices) {
-    const r = reservedByDevice.get(d.id) ?? { kib: 0, count: 0 };
-    if (r.count !== d.brickCount) problems.push(`device ${d.id}: ${d.brickCount} bricks counted, ${r.count} recorded`);
+    const r = reserved.get(d.id) ?? { kib: 0, bricks: 0 };
+    if (r.bricks !== d.brickCount) problems.push(`device ${d.id}: ${d.brickCount} bricks counted, ${r.bricks} recorded`);
     // A resync legitimately replaces used space with what the node reports, so only over-commit is an error.
     if (d.lifecycle === 'ready' && r.kib > d.usedKib) {
       problems.push(`device ${d.id}: bricks reserve ${r.kib} KiB but only ${d.usedKib} KiB is counted used`);

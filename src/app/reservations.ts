@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { adjustDeviceSpace, lockDevices } from '../db/repositories/devices';
 import { findNodesByIds } from '../db/repositories/nodes';
+import { reservedByDevice } from '../domain/model';
 
 export interface SpaceClaim {
   deviceId: string;
@@ -27,13 +28,7 @@ export async function reserveSpace(trx: Knex.Transaction, claims: SpaceClaim[]):
     trx,
     [...devices.values()].map((d) => d.nodeId),
   );
-  const wanted = new Map<string, { kib: number; bricks: number }>();
-  for (const c of claims) {
-    const w = wanted.get(c.deviceId) ?? { kib: 0, bricks: 0 };
-    w.kib += c.reservedKib;
-    w.bricks += 1;
-    wanted.set(c.deviceId, w);
-  }
+  const wanted = reservedByDevice(claims);
   for (const [deviceId, w] of wanted) {
     const device = devices.get(deviceId);
     const node = device && nodes.get(device.nodeId);

@@ -50,6 +50,17 @@ export function glusterOptions(ctx: AppContext, volume: Volume): Array<[string, 
   ].map(splitGlusterOption);
 }
 
+/** The gluster volume of these bricks, given their nodes. */
+export function glusterSpecOf(ctx: AppContext, volume: Volume, bricks: Brick[], nodes: Map<string, NodeRecord>): GlusterVolumeSpec {
+  return {
+    name: volume.name,
+    durability: volume.durability,
+    arbiter: volume.arbiter,
+    bricks: bricks.map((b) => brickAddress(b, nodes)),
+    options: glusterOptions(ctx, volume),
+  };
+}
+
 export async function glusterVolumeSpec(
   ctx: AppContext,
   db: Knex,
@@ -60,16 +71,7 @@ export async function glusterVolumeSpec(
     db,
     bricks.map((b) => b.nodeId),
   );
-  return {
-    nodes,
-    spec: {
-      name: volume.name,
-      durability: volume.durability,
-      arbiter: volume.arbiter,
-      bricks: bricks.map((b) => brickAddress(b, nodes)),
-      options: glusterOptions(ctx, volume),
-    },
-  };
+  return { nodes, spec: glusterSpecOf(ctx, volume, bricks, nodes) };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { ID_PATTERN } from '../domain/ids';
 import { MAX_TAGS, tagProblem } from '../domain/names';
 import { CliError } from './errors';
@@ -62,4 +63,13 @@ export function tags(flag: string, raw: string | undefined): Record<string, stri
   }
   if (Object.keys(out).length > MAX_TAGS) throw new CliError(`${flag}: at most ${MAX_TAGS} tags`);
   return out;
+}
+
+/** The text of a file a flag names; one that cannot be read is an operator's error (its errno), not a crash. */
+export async function readNamedFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new CliError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }

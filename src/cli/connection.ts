@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HeketiClient } from '../client/heketi-client';
 import type { ClientTls } from '../client/http-exchange';
+import { parseServerUrl } from '../client/server-url';
 import { CliError } from './errors';
 
 /**
@@ -50,17 +51,9 @@ export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv
 
 /** Accepts `host:port` as well as a URL; only http and https make sense. */
 export function normalizeServer(raw: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new CliError(`Server "${raw}" is not a valid URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new CliError(`Server "${raw}" must be an http:// or https:// URL`);
-  }
-  return url.toString().replace(/\/+$/, '');
+  const parsed = parseServerUrl(raw);
+  if ('problem' in parsed) throw new CliError(`Server "${raw}" ${parsed.problem}`);
+  return parsed.url;
 }
 
 /** Poll the queue quickly at first (most operations finish within a second), then every 400 ms. */

@@ -1,7 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { HeketiError } from '../client/heketi-client';
+import { packageVersion } from '../version';
 import { addConnectionOptions, commandKit } from './command-kit';
 import { registerCluster } from './commands/cluster';
 import { registerCsi } from './commands/csi';
@@ -14,17 +13,6 @@ import { registerTopology } from './commands/topology';
 import { registerVolume } from './commands/volume';
 import type { CliIo } from './context';
 import { CliError, ERROR_EXIT_CODE } from './errors';
-
-function packageVersion(): string {
-  for (let dir = __dirname; dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'brickyard') return pkg.version ?? 'unknown';
-    }
-  }
-  return 'unknown';
-}
 
 const FOOTER = `
 Connection (as heketi-cli): -s/--server or HEKETI_CLI_SERVER, --user or HEKETI_CLI_USER,

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { parseServerUrl } from '../client/server-url';
 import { checkMountPath } from '../mount/commands';
 import { OptionError, PluginError } from './errors';
 import { checkOptions, type VolumeOptions } from './options';
@@ -81,15 +82,9 @@ function parseDefaults(pairs: string[]): Record<string, string> {
 }
 
 function normalizeServer(raw: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
-  let url: URL;
-  try {
-    url = new URL(withScheme);
-  } catch {
-    throw new PluginError(`server "${raw}" is not a valid URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new PluginError(`server "${raw}" must be an http:// or https:// URL`);
-  return url.toString().replace(/\/+$/, '');
+  const parsed = parseServerUrl(raw);
+  if ('problem' in parsed) throw new PluginError(`server "${raw}" ${parsed.problem}`);
+  return parsed.url;
 }
 
 export function resolvePluginConfig(flags: PluginFlags, env: NodeJS.ProcessEnv, readFile: (file: string) => string | undefined = readIfExists): PluginConfig {

@@ -71,6 +71,18 @@ export interface Brick {
   thinPool?: string | null;
 }
 
+/** Per device, the KiB its bricks reserve and how many they are; a device without bricks is absent. */
+export function reservedByDevice(bricks: Iterable<Pick<Brick, 'deviceId' | 'reservedKib'>>): Map<string, { kib: number; bricks: number }> {
+  const perDevice = new Map<string, { kib: number; bricks: number }>();
+  for (const b of bricks) {
+    const d = perDevice.get(b.deviceId) ?? { kib: 0, bricks: 0 };
+    d.kib += b.reservedKib;
+    d.bricks += 1;
+    perDevice.set(b.deviceId, d);
+  }
+  return perDevice;
+}
+
 export interface SnapshotSettings {
   enable: boolean;
   factor: number;

@@ -193,6 +193,7 @@ test('topology load adds only what is missing, and refuses a bad file before cha
   failed(await brickyard('topology', 'load', `--json=${notJson}`), new RegExp(`^Error: ${notJson}: not valid JSON: `));
   failed(await brickyard('topology', 'load', `--json=${join(dir, 'missing.json')}`), `${join(dir, 'missing.json')}: cannot read the file (ENOENT)`);
   failed(await brickyard('topology', 'load'), 'Missing configuration file: use --json=<file>');
+  failed(await brickyard('db', 'import', `--heketi=${join(dir, 'missing.json')}`), `${join(dir, 'missing.json')}: cannot read the file (ENOENT)`);
   expect(await counts()).toEqual(before);
 
   const goodPath = writeJson('good.json', good);

@@ -266,7 +266,7 @@ test('docker volume rm removes the Brickyard volume and leaves no mount, LV or G
 test('a create that cannot fit prints Brickyard\'s "No space" explanation at the Docker prompt', async () => {
   const r = await docker(['volume', 'create', '-d', 'brickyard', '-o', 'size=500', 'too-big'], 'docker volume create that does not fit');
   expect(r.code).not.toBe(0);
-  expect(r.stderr).toMatch(/^Error response from daemon: create too-big: .*No space: cluster [0-9a-f]{32} cannot hold 500 GiB/m);
+  expect(r.stderr).toMatch(/^Error response from daemon: create too-big: .*No space: cluster [0-9a-f]{32} has no room for 500 GiB as replica 3/m);
   expect(await volumeNamed('too-big')).toBeUndefined();
   const bad = await docker(['volume', 'create', '-d', 'brickyard', '-o', 'size=2', '-o', 'replica=three', 'bad-option']);
   expect(bad.stderr.trim()).toBe('Error response from daemon: create bad-option: option replica must be a whole number, not "three"');

@@ -8,7 +8,8 @@ import { metadataSpareKib } from '../../src/domain/thin-pool';
 import { CommandExecutor } from '../../src/executors/command-executor';
 import { createSshTransport } from '../../src/executors/ssh';
 import { assertCliBuilt, runCli } from '../cli/run-cli';
-import { ADMIN_KEY, startTestServer, type TestServer } from '../support/server';
+import { ADMIN_KEY, USER_KEY, startTestServer, type TestServer } from '../support/server';
+import { freePort, startServerProcess, type ServerProcess } from '../support/server-process';
 import { LAB_RUN, LAB_SSH_KEY, REPO_ROOT, mustLocal, mustOnNode, onNode, readLab, runLocal, waitUntil, type LabNode } from './support/lab';
 import { MOUNT_ROOT, glusterPool, glusterVolume, glusterVolumeNames, healInfo, nodeState, vgOf, type NodeState } from './support/node-state';
 import { RecordingTransport, formatTranscript } from './support/recording-transport';
@@ -407,6 +408,93 @@ test('a create that fails mid-way (glusterd stopped on one node) leaves nothing 
   const ok = await c.volumeCreate({ size: 1, durability: REPLICA3 });
   expect((await glusterVolume(node1.ip, ok.name))?.status).toBe('Started');
   expect(await c.volumeDelete(ok.id)).toBeNull();
+});
+
+/** A `gluster` ahead of the real one on PATH that holds every `volume create` for SLOW_CREATE_S first. */
+const SLOW_CREATE_S = 60;
+const SLOW_GLUSTER = `cat > /usr/local/sbin/gluster <<'WRAP'
+#!/bin/bash
+case " $* " in
+  *" volume create "*)
+    touch /run/e2e-slow-create.started
+    sleep ${SLOW_CREATE_S}
+    /usr/sbin/gluster "$@"; rc=$?
+    echo $rc > /run/e2e-slow-create.done
+    exit $rc ;;
+esac
+exec /usr/sbin/gluster "$@"
+WRAP
+chmod 755 /usr/local/sbin/gluster; rm -f /run/e2e-slow-create.*
+[ "$(command -v gluster)" = /usr/local/sbin/gluster ]`;
+
+test('a create whose server is killed while its gluster volume create still runs on a slow node leaves nothing once recovery is done', async () => {
+  const freeBefore: Record<string, number> = {};
+  const extentsBefore: Record<string, number> = {};
+  for (const n of lab.nodes) {
+    freeBefore[n.name] = (await apiDevice(diskIds[n.name]!)).free;
+    extentsBefore[n.name] = vgOf(await nodeState(n.ip), `vg_${diskIds[n.name]}`).freeExtents;
+  }
+  // A second server on the same database: it takes the create, and is killed in the middle of it. The suite's
+  // own server (lease 30 s) then finds the lapsed lease and recovers the create.
+  const dir = mkdtempSync(join(tmpdir(), 'brickyard-e2e-killed-'));
+  const config = join(dir, 'heketi.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      use_auth: true,
+      jwt: { admin: { key: ADMIN_KEY }, user: { key: USER_KEY } },
+      glusterfs: {
+        executor: 'ssh',
+        db: server.db,
+        sshexec: { keyfile: LAB_SSH_KEY, user: 'root', connect_timeout: 10 },
+        zone_checking: 'strict',
+        operation_lease_seconds: 10,
+        loglevel: 'info',
+      },
+    }),
+  );
+  let doomed: ServerProcess | undefined;
+  try {
+    for (const n of lab.nodes) await mustOnNode(n.ip, SLOW_GLUSTER);
+    doomed = startServerProcess(['--config', config], { port: await freePort() });
+    await doomed.listening();
+    const other = new HeketiClient(`http://127.0.0.1:${doomed.port}`, { user: 'admin', key: ADMIN_KEY, pollIntervalMs: 400 });
+    const accepted = await other.raw('POST', '/volumes', { size: 1, name: 'slowcreate', durability: REPLICA3 });
+    expect(accepted.status).toBe(202);
+    const queue = accepted.headers.get('Location')!;
+    const slowNode = await waitUntil('a node to start the slow gluster volume create', 600_000, async () => {
+      for (const n of lab.nodes) if ((await onNode(n.ip, 'test -e /run/e2e-slow-create.started')).code === 0) return n;
+      return undefined;
+    });
+    expect(await doomed.stop('SIGKILL')).toBeNull();
+
+    // the create's queue entry answers on the surviving server, and ends as what really happened: undone
+    const ending = await timings.time('recovery of a create killed during gluster volume create', () =>
+      waitUntil('the surviving server to recover the killed create', 900_000, async () => {
+        const answer = await c.raw('GET', queue);
+        return answer.status === 200 ? undefined : answer;
+      }, 2000),
+    );
+    expect(ending.status).toBe(500);
+    expect(ending.text).toMatch(/undone|interrupted/i);
+    // the dead server's command outlived it and did create the volume on the node; recovery waited for it
+    const done = await mustOnNode(slowNode.ip, 'cat /run/e2e-slow-create.done');
+    expect(done.trim()).toBe('0');
+  } finally {
+    if (doomed && doomed.child.exitCode === null && doomed.child.signalCode === null) await doomed.stop('SIGKILL');
+    for (const n of lab.nodes) await onNode(n.ip, 'rm -f /usr/local/sbin/gluster /run/e2e-slow-create.*');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect((await c.volumeList()).volumes).toEqual([]);
+  for (const n of lab.nodes) {
+    expect(await glusterVolumeNames(n.ip)).toEqual([]);
+    const state = await nodeState(n.ip);
+    expectNoBricks(state);
+    expect(state.dirs).toEqual([`${MOUNT_ROOT}/vg_${diskIds[n.name]}`]);
+    expect(vgOf(state, `vg_${diskIds[n.name]}`).freeExtents).toBe(extentsBefore[n.name]);
+    expect((await apiDevice(diskIds[n.name]!)).free).toBe(freeBefore[n.name]);
+  }
+  expect(await c.raw('GET', '/db/check').then((r) => JSON.parse(r.text))).toMatchObject({ ok: true });
 });
 
 test('device add refuses a disk with a filesystem on it unless destroydata, and device delete gives the disk back blank', async () => {

@@ -12,6 +12,8 @@ export const USER_KEY = 'user-secret-for-tests';
 
 export interface TestServer {
   url: string;
+  /** The database it runs on (a PostgreSQL URL, or memory:// for PGlite), for a second server on the same one. */
+  db: string;
   port: number;
   container: Container;
   /** The mock executor when the server runs on it. */
@@ -55,6 +57,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
   return {
     url,
+    db: config.glusterfs.db,
     port,
     container,
     mock: executor as MockExecutor,

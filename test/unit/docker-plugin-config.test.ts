@@ -45,6 +45,12 @@ describe('docker plugin config', () => {
     expect(() => resolvePluginConfig({ config: '/c.json' }, {}, files({ '/c.json': text }))).toThrow(message);
   });
 
+  it('words a bad server in its own errors', () => {
+    expect(() => resolvePluginConfig({ server: 'ftp://x' }, {}, () => undefined)).toThrow('server "ftp://x" must be an http:// or https:// URL');
+    expect(() => resolvePluginConfig({ server: 'http://a b' }, {}, () => undefined)).toThrow('server "http://a b" is not a valid URL');
+    expect(resolvePluginConfig({ server: 'https://h:1//' }, {}, () => undefined).server).toBe('https://h:1');
+  });
+
   it('needs a server', () => {
     expect(() => resolvePluginConfig({}, {}, () => undefined)).toThrow('the Brickyard server is not set: use --server, HEKETI_CLI_SERVER or "server" in /etc/brickyard/docker-plugin.json');
     expect(() => resolvePluginConfig({ server: 'x', default: ['size'] }, {}, () => undefined)).toThrow('--default takes key=value, not "size"');

@@ -1,4 +1,5 @@
 import { dataBricksPerSet, isValidDisperse, setWidth, toleratedLosses } from '../../src/domain/durability';
+import { reservedByDevice } from '../../src/domain/model';
 import { applyTagChange } from '../../src/domain/tags';
 import { deviceBooks, deviceFits, metadataSpareKib, thinPoolSizes } from '../../src/domain/thin-pool';
 import { formatKib, KIB_PER_GIB } from '../../src/domain/units';
@@ -54,6 +55,21 @@ describe('durability', () => {
     expect(isValidDisperse(3, 1)).toBe(false);
     expect(isValidDisperse(4, 1)).toBe(false);
   });
+});
+
+test('reservedByDevice sums each device\'s brick reservations and counts its bricks', () => {
+  const bricks = [
+    { deviceId: 'a', reservedKib: 100 },
+    { deviceId: 'b', reservedKib: 7 },
+    { deviceId: 'a', reservedKib: 50 },
+  ];
+  expect(reservedByDevice(bricks)).toEqual(
+    new Map([
+      ['a', { kib: 150, bricks: 2 }],
+      ['b', { kib: 7, bricks: 1 }],
+    ]),
+  );
+  expect(reservedByDevice([]).size).toBe(0);
 });
 
 test('tag changes: set replaces, update merges, delete removes keys', () => {

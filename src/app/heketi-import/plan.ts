@@ -1,5 +1,5 @@
 import { setWidth, type Durability } from '../../domain/durability';
-import { thinPoolName, type Brick, type Cluster, type DeviceState, type NodeState, type StorageNode, type Volume } from '../../domain/model';
+import { reservedByDevice, thinPoolName, type Brick, type Cluster, type DeviceState, type NodeState, type StorageNode, type Volume } from '../../domain/model';
 import { ARBITER_OPTION } from '../../domain/placement/options';
 import type { ImportedDevice } from '../../db/repositories/import';
 import { BRICK_SUBTYPE_ARBITER, type HeketiDocument, type HeketiVolumeEntry } from './document';
@@ -133,20 +133,14 @@ export function planImport(doc: HeketiDocument): ImportPlan {
   const orphans = Object.values(doc.brickentries).filter((b) => !doc.volumeentries[b.Info.volume]?.Bricks.includes(b.Info.id));
   for (const b of orphans) problems.push(`brickentries.${b.Info.id}.Info.volume: volume ${b.Info.volume} does not list this brick`);
 
-  const held = new Map<string, { kib: number; count: number }>();
-  for (const b of bricks) {
-    const h = held.get(b.deviceId) ?? { kib: 0, count: 0 };
-    h.kib += b.reservedKib;
-    h.count += 1;
-    held.set(b.deviceId, h);
-  }
+  const held = reservedByDevice(bricks);
   const devices: ImportedDevice[] = [];
   const drift: DeviceDrift[] = [];
   let spareAllowanceKib = 0;
   for (const d of Object.values(doc.deviceentries)) {
     const total = d.Info.storage.total;
     const extent = d.ExtentSize > 0 ? d.ExtentSize : 4096;
-    const h = held.get(d.Info.id) ?? { kib: 0, count: 0 };
+    const h = held.get(d.Info.id) ?? { kib: 0, bricks: 0 };
     if (h.kib > total) {
       problems.push(`deviceentries.${d.Info.id}.Info.storage.total: its bricks hold ${h.kib} KiB, more than the device's ${total} KiB`);
       continue;
@@ -174,7 +168,7 @@ export function planImport(doc: HeketiDocument): ImportPlan {
       totalKib: books.totalKib,
       freeKib: books.totalKib - used,
       usedKib: used,
-      brickCount: h.count,
+      brickCount: h.bricks,
       extentKib: extent,
       pvUuid: d.Info.pv_uuid ?? '',
       paths: d.Info.paths ?? [],

@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { describeImport, type ImportReportView } from '../format/heketi-import';
+import { readNamedFile } from '../args';
 import type { CommandKit } from '../command-kit';
 import { CliError } from '../errors';
 import { plural } from '../format/units';
@@ -43,12 +43,7 @@ export function registerDb(program: Command, kit: CommandKit): void {
     async (ctx, opts) => {
       const path = opts.heketi as string | undefined;
       if (!path) throw new CliError('Missing the export file: use --heketi=<file>');
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (err) {
-        throw new CliError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      }
+      const text = await readNamedFile(path);
       const report = (await ctx.client().dbImport(text, { merge: opts.merge === true, verify: opts.verify === true })) as ImportReportView;
       ctx.show(report, describeImport);
     },

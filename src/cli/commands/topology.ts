@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { readNamedFile } from '../args';
 import type { CommandKit } from '../command-kit';
 import type { CliContext } from '../context';
 import { CliError } from '../errors';
@@ -12,12 +12,7 @@ import { executePlan, type LoadReport, type Outcome } from '../topology/load';
 import { actions, planTopologyLoad, type Plan, type PlanEntry } from '../topology/plan';
 
 async function readTopologyFile(path: string): Promise<TopologyFile> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    throw new CliError(`${path}: cannot read the file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const text = await readNamedFile(path);
   try {
     return parseTopologyText(text);
   } catch (err) {
