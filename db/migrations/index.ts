@@ -5,6 +5,7 @@ import * as operationGeneration from './20261202_001_operation_generation';
 import * as mockNodes from './20261202_100_mock_nodes';
 import * as deviceTotal from './20261202_200_device_total_without_spare';
 import * as heketiImport from './20261202_300_heketi_import';
+import * as mockFences from './20261202_400_mock_fences';
 
 /** Migrations in order. Listed here (not globbed) so the same code runs from TypeScript and from dist/. */
 const MIGRATIONS: Record<string, Knex.Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Knex.Migration> = {
   '20261202_100_mock_nodes': mockNodes,
   '20261202_200_device_total_without_spare': deviceTotal,
   '20261202_300_heketi_import': heketiImport,
+  '20261202_400_mock_fences': mockFences,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

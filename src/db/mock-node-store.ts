@@ -34,6 +34,16 @@ export class MockNodeStore implements MockStateStore {
         await trx('mock_state').where({ id: 1 }).update({ version });
         return version;
       },
+      fenceOf: async (host, operationId) => {
+        const row = await trx('mock_fences').where({ host, operation_id: operationId }).first('generation');
+        return row ? Number(row.generation) : 0;
+      },
+      raiseFence: async (host, operationId, generation) => {
+        await trx('mock_fences')
+          .insert({ host, operation_id: operationId, generation })
+          .onConflict(['host', 'operation_id'])
+          .merge({ generation: trx.raw('greatest(mock_fences.generation, excluded.generation)') });
+      },
     });
   }
 }

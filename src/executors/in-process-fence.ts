@@ -3,6 +3,9 @@ import { ExecutorError, type OperationScope, type StorageExecutor } from './type
 
 interface Call {
   key: string;
+  host: string;
+  scope: OperationScope;
+  step: string;
   detached: boolean;
 }
 
@@ -29,6 +32,11 @@ export class InProcessFence {
     });
   }
 
+  /** The fenced call this code runs in, if any: its host, operation and step. */
+  currentCall(): Pick<Call, 'host' | 'scope' | 'step'> | undefined {
+    return this.current.getStore();
+  }
+
   /** A call that will never return (a simulated hang) stops counting as running on the node. */
   detachCurrent(): void {
     const call = this.current.getStore();
@@ -47,9 +55,9 @@ export class InProcessFence {
   private async run<T>(host: string, scope: OperationScope, step: string, work: () => Promise<T>): Promise<T> {
     const key = `${host}|${scope.id}`;
     if ((this.generations.get(key) ?? 0) > scope.generation) {
-      throw new ExecutorError(host, step, `${step}: operation taken over by a newer holder`, false, true);
+      throw fencedOff(host, step);
     }
-    const call: Call = { key, detached: false };
+    const call: Call = { key, host, scope, step, detached: false };
     const calls = this.running.get(key) ?? new Set<Call>();
     this.running.set(key, calls);
     calls.add(call);
@@ -60,4 +68,9 @@ export class InProcessFence {
       if (calls.size === 0) this.running.delete(key);
     }
   }
+}
+
+/** What a node answers a command of an operation a newer holder has taken over (exit 75 on a real node). */
+export function fencedOff(host: string, step: string): ExecutorError {
+  return new ExecutorError(host, step, `${step}: operation taken over by a newer holder`, false, true);
 }

@@ -1,7 +1,7 @@
 import { setWidth, type Durability } from '../../domain/durability';
-import { reservedByDevice, thinPoolName, type Brick, type Cluster, type DeviceState, type NodeState, type StorageNode, type Volume } from '../../domain/model';
+import { reservedByDevice, thinPoolName, type Brick, type DeviceState, type NodeState, type StorageNode, type Volume } from '../../domain/model';
 import { ARBITER_OPTION } from '../../domain/placement/options';
-import type { ImportedDevice } from '../../db/repositories/import';
+import type { ImportedDevice, ImportRows } from '../../db/repositories/import';
 import { BRICK_SUBTYPE_ARBITER, type HeketiDocument, type HeketiVolumeEntry } from './document';
 import { rebuildSets } from './sets';
 import { brickyardTotal } from './space';
@@ -22,12 +22,8 @@ export interface DeviceDrift {
   recorded: { total: number; free: number; used: number };
 }
 
-export interface ImportPlan {
-  clusters: Array<Cluster & { volumeCount: number }>;
-  nodes: StorageNode[];
-  devices: ImportedDevice[];
-  volumes: Volume[];
-  bricks: Brick[];
+/** The records to insert (as the repository takes them), and what the import reports about them. */
+export interface ImportPlan extends ImportRows {
   attributes: Record<string, string>;
   drift: DeviceDrift[];
   /** Left out of the devices' totals for LVM's pool metadata spare (Brickyard's rule), over all devices. */

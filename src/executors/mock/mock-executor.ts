@@ -15,7 +15,7 @@ import {
   type OperationScope,
   type StorageExecutor,
 } from '../types';
-import { InProcessFence } from '../in-process-fence';
+import { fencedOff, InProcessFence } from '../in-process-fence';
 import type { MockChanges, MockBrickState, MockDiskState, MockSnapshot, MockStateStore, MockVolumeState } from './state-store';
 
 /**
@@ -88,8 +88,11 @@ export class MockExecutor implements StorageExecutor {
     return this.fence.scoped(this, scope);
   }
 
-  barrier(host: string, scope: OperationScope): Promise<void> {
-    return this.fence.barrier(host, scope);
+  async barrier(host: string, scope: OperationScope): Promise<void> {
+    await this.fence.barrier(host, scope);
+    // Servers sharing the store run their calls in their own processes: the fence is kept with the nodes, so a
+    // call of the old holder that reaches the model after this barrier is refused wherever it comes from.
+    if (this.store) await this.store.withLock((session) => session.raiseFence(host, scope.id, scope.generation));
   }
 
   // ---- test and development controls ----
@@ -177,7 +180,10 @@ export class MockExecutor implements StorageExecutor {
    */
   private async apply<T>(change: () => T): Promise<T> {
     if (!this.store) return change();
+    const call = this.fence.currentCall();
     return this.store.withLock(async (session) => {
+      // the node-side generation check, at the moment the call reaches the node
+      if (call && (await session.fenceOf(call.host, call.scope.id)) > call.scope.generation) throw fencedOff(call.host, call.step);
       if (session.version !== this.storedVersion) {
         this.replaceModel(await session.load());
         this.storedVersion = session.version;

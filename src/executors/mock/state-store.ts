@@ -52,6 +52,10 @@ export interface MockStateSession {
   load(): Promise<MockSnapshot>;
   /** Writes the changes; resolves with the new version. */
   save(changes: MockChanges): Promise<number>;
+  /** The newest generation of the operation a takeover's barrier recorded on the host (0: none). */
+  fenceOf(host: string, operationId: string): Promise<number>;
+  /** A takeover's barrier: from now on the host refuses the operation's commands of older generations. */
+  raiseFence(host: string, operationId: string, generation: number): Promise<void>;
 }
 
 export interface MockStateStore {
