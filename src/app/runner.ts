@@ -93,6 +93,8 @@ export class OperationRunner {
   private recovering = false;
   /** Requests admitted that have not submitted their operation yet. */
   private admitted = 0;
+  /** Operations this server was handed or took over and has not finished driving, by id. */
+  private readonly driving = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: AppContext,
@@ -142,7 +144,20 @@ export class OperationRunner {
 
   /** Runs a freshly built operation in the background. */
   submit(opId: string): void {
-    this.track(withLogContext({ op: opId }, () => this.drive(opId)));
+    this.trackOperation(opId, withLogContext({ op: opId }, () => this.drive(opId)));
+  }
+
+  /**
+   * Resolves when this server has finished driving the operation, or after `ms`, whichever is first; at
+   * once if this server is not driving it. The queue route waits here so that a poll of a short operation
+   * answers its end instead of "pending" (the answer itself is always read from the database).
+   */
+  async settled(opId: string, ms: number): Promise<void> {
+    const driving = this.driving.get(opId);
+    if (!driving || ms <= 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([driving, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
   }
 
   /** Resolves when everything submitted so far has finished (tests, shutdown). */
@@ -167,6 +182,15 @@ export class OperationRunner {
   private track(p: Promise<void>): void {
     this.running.add(p);
     void p.finally(() => this.running.delete(p));
+  }
+
+  private trackOperation(opId: string, p: Promise<void>): void {
+    this.track(p);
+    // a second submit of an operation already being driven ends at once: the first keeps its place here
+    if (!this.driving.has(opId)) this.driving.set(opId, p);
+    void p.finally(() => {
+      if (this.driving.get(opId) === p) this.driving.delete(opId);
+    });
   }
 
   /** Renews what this server holds, each at its generation; a run whose row did not renew was lost. */
@@ -196,7 +220,7 @@ export class OperationRunner {
       );
       for (const op of claimed) {
         this.ctx.log.warn({ op: op.id, kind: op.kind, state: op.state, phase: op.phase }, 'recovering operation');
-        this.track(withLogContext({ op: op.id }, () => this.recover(op)));
+        this.trackOperation(op.id, withLogContext({ op: op.id }, () => this.recover(op)));
       }
       const pruned = await pruneFinished(this.ctx.db, this.ctx.config.glusterfs.operation_retention_hours);
       if (pruned > 0) this.ctx.log.info({ pruned }, 'forgot old finished operations');

@@ -80,6 +80,11 @@ export const glusterfsSchema = z.object({
   operation_retention_hours: z.number().positive().default(168),
   /** Brickyard: a running operation whose owner stops renewing its lease for this long is recovered. */
   operation_lease_seconds: z.number().positive().default(30),
+  /**
+   * Brickyard: a queue poll of an operation this server is running waits up to this long for it to finish
+   * before answering "pending" (fewer polls, and the answer comes as soon as it is done); 0: answer at once.
+   */
+  queue_wait_ms: z.number().int().nonnegative().max(10_000).default(250),
   sshexec: sshExecSchema.default(sshExecSchema.parse({})),
   kubeexec: kubeExecSchema.default(kubeExecSchema.parse({})),
   mockexec: mockExecSchema.default(mockExecSchema.parse({})),

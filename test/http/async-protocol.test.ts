@@ -3,7 +3,8 @@ import { buildTopology, startTestServer, type TestServer } from '../support/serv
 /** 202 -> /queue: 200 + X-Pending while running, then 303 / 204 / 500; entries live in the database. */
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  // polls answer at once here, so "pending" is seen however slowly this machine runs (the wait: below)
+  server = await startTestServer({ glusterfs: { queue_wait_ms: 0 } });
   await buildTopology(server.admin, { nodes: 3, zones: 3, devicesPerNode: 1 });
 });
 afterAll(async () => {
@@ -85,4 +86,38 @@ test('a DELETE repeated while the first still runs gets the same queue entry', a
   } finally {
     server.mock.latencyMs = 0;
   }
+});
+
+describe('a poll of an operation this server is running waits for its end, up to queue_wait_ms', () => {
+  async function withServer(waitMs: number, fn: (s: TestServer) => Promise<void>) {
+    const s = await startTestServer({ glusterfs: { queue_wait_ms: waitMs } });
+    try {
+      await buildTopology(s.admin, { nodes: 3, zones: 3, devicesPerNode: 1 });
+      await fn(s);
+    } finally {
+      await s.close();
+    }
+  }
+
+  test('an operation that ends within the wait: the first poll answers its result', async () => {
+    await withServer(10_000, async (s) => {
+      s.mock.latencyMs = 100;
+      const accepted = await s.admin.raw('POST', '/volumes', { size: 1, name: 'waited' });
+      expect(accepted.status).toBe(202);
+      const first = await s.admin.raw('GET', accepted.headers.get('Location')!);
+      expect(first.status).toBe(303);
+      expect(first.headers.get('Location')).toMatch(/^\/volumes\/[0-9a-f]{32}$/);
+    });
+  });
+
+  test('an operation still running after the wait: the poll answers pending', async () => {
+    await withServer(50, async (s) => {
+      s.mock.hangAt('brickCreate');
+      const accepted = await s.admin.raw('POST', '/volumes', { size: 1 });
+      expect(accepted.status).toBe(202);
+      const first = await s.admin.raw('GET', accepted.headers.get('Location')!);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('X-Pending')).toBe('true');
+    });
+  });
 });
