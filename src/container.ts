@@ -7,7 +7,7 @@ import type { Config } from './config/schema';
 import { placementLimits, type AppContext } from './app/context';
 import { OPERATIONS } from './app/operations';
 import { OperationRunner } from './app/runner';
-import { embeddedDataDir, migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
+import { embeddedDataDir, isPostgresUrl, migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock';
 import { MockNodeStore } from './db/mock-node-store';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
@@ -33,6 +33,16 @@ export interface Container {
   listen(port?: number, host?: string): Promise<number>;
   /** SIGTERM path: stop listening, let operations finish (grace), close the executor and the database. */
   close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The queue poll's wait. On PostgreSQL a poll otherwise finds a short operation still running several times
+ * (each poll a request and a query). The embedded database runs every statement on one connection in arrival
+ * order, so an operation's statements are ahead of the poll's read anyway; holding the poll there only sends
+ * its read to the back of the line.
+ */
+export function queueWaitMs(config: Config): number {
+  return config.glusterfs.queue_wait_ms ?? (isPostgresUrl(config.glusterfs.db) ? 250 : 0);
 }
 
 /** The composition root: config in, a running-ready service out. Migrates the database. */
@@ -76,7 +86,7 @@ export async function createContainer(
   };
   const registry = new Registry();
   const runner = new OperationRunner(app, OPERATIONS, createOperationObserver(log, registry));
-  const services: HttpServices = { app, runner, admin: { mode: 'normal' } };
+  const services: HttpServices = { app, runner, admin: { mode: 'normal' }, queueWaitMs: queueWaitMs(config) };
   const metrics = createMetrics(app, runner, registry);
   const koa = createHttpApp(services, config, metrics, log);
   let server: Server | undefined;

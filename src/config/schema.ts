@@ -83,8 +83,9 @@ export const glusterfsSchema = z.object({
   /**
    * Brickyard: a queue poll of an operation this server is running waits up to this long for it to finish
    * before answering "pending" (fewer polls, and the answer comes as soon as it is done); 0: answer at once.
+   * Unset: 250 on PostgreSQL, 0 on the embedded database (see queueWaitMs in container.ts).
    */
-  queue_wait_ms: z.number().int().nonnegative().max(10_000).default(250),
+  queue_wait_ms: z.number().int().nonnegative().max(10_000).optional(),
   sshexec: sshExecSchema.default(sshExecSchema.parse({})),
   kubeexec: kubeExecSchema.default(kubeExecSchema.parse({})),
   mockexec: mockExecSchema.default(mockExecSchema.parse({})),

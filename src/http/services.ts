@@ -8,4 +8,6 @@ export interface HttpServices {
   app: AppContext;
   runner: OperationRunner;
   admin: { mode: AdminMode };
+  /** How long a queue poll waits for an operation this server runs to end (glusterfs.queue_wait_ms). */
+  queueWaitMs: number;
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load';
+import { queueWaitMs } from '../../src/container';
 
 const dir = mkdtempSync(join(tmpdir(), 'brickyard-config-'));
 function file(content: unknown): string {
@@ -65,4 +66,13 @@ describe('heketi.json', () => {
     expect(() => parseConfig({ glusterfs: { zone_checking: 'sometimes' } })).toThrow(ConfigError);
     expect(() => parseConfig({ use_auth: true })).toThrow(/use_auth needs jwt\.admin\.key/);
   });
+});
+
+test('queue polls wait 250 ms on PostgreSQL and not at all on the embedded database, unless set', () => {
+  expect(queueWaitMs(parseConfig({ glusterfs: { db: 'postgres://u@127.0.0.1:5432/b' } }))).toBe(250);
+  expect(queueWaitMs(parseConfig({ glusterfs: { db: './data/brickyard' } }))).toBe(0);
+  expect(queueWaitMs(parseConfig({ glusterfs: { db: 'memory://' } }))).toBe(0);
+  expect(queueWaitMs(parseConfig({ glusterfs: { db: './data/brickyard', queue_wait_ms: 100 } }))).toBe(100);
+  expect(queueWaitMs(parseConfig({ glusterfs: { db: 'postgres://u@127.0.0.1:5432/b', queue_wait_ms: 0 } }))).toBe(0);
+  expect(() => parseConfig({ glusterfs: { queue_wait_ms: -1 } })).toThrow(ConfigError);
 });

@@ -16,7 +16,7 @@ export function queueRoutes(r: Router, s: HttpServices): void {
 
   r.get('/queue/:id', async (ctx) => {
     // an operation running here that ends within the wait is answered with its end: one poll, not several
-    await s.runner.settled(ctx.params.id!, s.app.config.glusterfs.queue_wait_ms);
+    await s.runner.settled(ctx.params.id!, s.queueWaitMs);
     const op = await findOperationById(s.app, ctx.params.id!);
     if (!op) throw notFoundText();
     // A user may use every volume route, and a retried create is handed the entry of the identical create
