@@ -11,6 +11,9 @@ hostname "node$i"
 # /run: sshd pid, /run/glusterd.socket (which the gluster CLI uses), brick sockets, lvm locks
 mount -t tmpfs -o mode=755 lab-run /run
 mkdir -p /run/sshd /run/gluster /run/lock /run/lvm
+# root's own home: the host's dotfiles (a shell rc that runs a version manager, say) are not a storage node's,
+# and bash started by sshd reads ~/.bashrc for every command
+mount -t tmpfs -o mode=700 lab-root /root
 for p in $NS_PRIVATE_DIRS; do
   mkdir -p "$p" "$D/root$p"
   mount --bind "$D/root$p" "$p"

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runLocal, type Run } from '../e2e/support/lab';
@@ -64,17 +65,49 @@ export interface NsLab {
   close(): Promise<void>;
 }
 
+/**
+ * One test run at a time on this lab: another `npm test` beside this one would otherwise bring the same
+ * namespaces up (and down) under it. flock(1) holds the lock for as long as its stdin stays open, so the lock
+ * goes with this process however it ends.
+ */
+function exclusiveLabLock(boundS = 1500): Promise<ChildProcess> {
+  return new Promise((res, rej) => {
+    const holder = spawn('flock', ['-x', '-w', String(boundS), `${NS_LAB_ENV.LAB_RUN}.lock`, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let said = '';
+    holder.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      said += c;
+      if (said.includes('locked')) res(holder);
+    });
+    holder.stderr!.setEncoding('utf8').on('data', (c: string) => (said += c));
+    holder.on('error', rej);
+    holder.on('exit', (code) => rej(new Error(`no lock on the ns lab within ${boundS} s (flock exit ${code}): ${said.trim()}`)));
+  });
+}
+
 export async function nsLab(): Promise<NsLab> {
+  const lock = await exclusiveLabLock();
+  const unlock = () => lock.stdin!.end();
   let broughtUp = false;
-  if (!(await healthy())) {
-    const up = await lab('up.sh');
-    if (up.code !== 0) throw new Error(`lab/up.sh ns failed (${up.code}): ${up.stderr.slice(-2000)}`);
-    broughtUp = true;
+  try {
+    if (!(await healthy())) {
+      const up = await lab('up.sh');
+      if (up.code !== 0) throw new Error(`lab/up.sh ns failed (${up.code}): ${up.stderr.slice(-2000)}`);
+      broughtUp = true;
+    }
+  } catch (err) {
+    unlock();
+    throw err;
   }
   return {
     nodes: readNodes(),
     async close() {
-      if (broughtUp) await lab('down.sh');
+      try {
+        if (broughtUp) await lab('down.sh');
+      } finally {
+        unlock();
+      }
     },
   };
 }

@@ -1,4 +1,6 @@
 import { HeketiClient } from '../../src/client/heketi-client';
+import { MockExecutor } from '../../src/executors/mock';
+import { Gate, gatedExecutor } from '../support/gated-executor';
 import { ADMIN_KEY, buildTopology, startTestServer, type TestServer } from '../support/server';
 
 /**
@@ -6,8 +8,11 @@ import { ADMIN_KEY, buildTopology, startTestServer, type TestServer } from '../s
  * with Heketi's 429, and requests arriving together cannot overfill the line.
  */
 let server: TestServer;
+/** Holds the first create's bricks until every answer of the burst is in, however slowly the requests arrive. */
+const gate = new Gate();
 beforeAll(async () => {
-  server = await startTestServer({ glusterfs: { max_inflight_operations: 1, max_queued_operations: 2 } });
+  const executor = gatedExecutor(new MockExecutor({ device_size_gib: 500, device_sizes: {} }), 'brickCreate', 'before', gate);
+  server = await startTestServer({ executor, glusterfs: { max_inflight_operations: 1, max_queued_operations: 2 } });
   await buildTopology(server.admin, { nodes: 3, zones: 3, devicesPerNode: 1 });
 });
 afterAll(async () => {
@@ -16,11 +21,11 @@ afterAll(async () => {
 
 test('one running, two waiting, the rest 429 with Retry-After; all admitted ones finish', async () => {
   const noRetry = new HeketiClient(server.url, { user: 'admin', key: ADMIN_KEY, maxRetries: 0 });
-  server.mock.latencyMs = 100;
   const answers = await Promise.all(
     Array.from({ length: 10 }, (_, i) => noRetry.raw('POST', '/volumes', { size: 1, name: `q${i}` })),
   );
-  server.mock.latencyMs = 0;
+  await gate.reached;
+  gate.release();
   const accepted = answers.filter((a) => a.status === 202);
   const busy = answers.filter((a) => a.status === 429);
   expect(accepted).toHaveLength(3);
