@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { migrate, openDatabase, rollbackAll, type Database } from '../../src/db/connect';
-import { insertCluster } from '../../src/db/repositories/clusters';
+import { insertCluster, listClustersWithVolumeCounts } from '../../src/db/repositories/clusters';
+import { deleteVolume, insertVolume } from '../../src/db/repositories/volumes';
+import type { Volume } from '../../src/domain/model';
 import { findDevice, insertDevice, lockDevices, updateDevice } from '../../src/db/repositories/devices';
 import { findHostnameOwner, insertNode, updateNode } from '../../src/db/repositories/nodes';
 import { claimAbandoned, findOperation, insertOperation, pruneFinished, renewLeases } from '../../src/db/repositories/operations';
@@ -71,6 +73,35 @@ describe.each(['postgres', 'pglite'] as const)('store on %s', (kind) => {
     await updateNode(db, nodeId, { state: 'offline' });
     await expect(db.transaction((trx) => reserveSpace(trx, [{ deviceId, reservedKib: 100 }]))).rejects.toBeInstanceOf(StaleSnapshot);
     expect(await findDevice(db, deviceId)).toMatchObject({ freeKib: 1000, usedKib: 0, brickCount: 0 });
+  });
+
+  test("a cluster's volume count follows the volumes recorded and deleted in it", async () => {
+    const db = database.knex;
+    const { clusterId } = await device(db, 1000);
+    const volume = (): Volume => {
+      const id = newId();
+      return {
+        id,
+        clusterId,
+        name: `vol_${id}`,
+        sizeGib: 1,
+        durability: { type: 'none' },
+        gid: 0,
+        snapshot: { enable: false, factor: 1 },
+        glusterVolumeOptions: [],
+        arbiter: false,
+        state: 'pending',
+      };
+    };
+    const count = async () => (await listClustersWithVolumeCounts(db)).find((c) => c.id === clusterId)!.volumeCount;
+    const [a, b] = [volume(), volume()];
+    expect(await insertVolume(db, a)).toBe(1);
+    expect(await insertVolume(db, b)).toBe(2);
+    await expect(insertVolume(db, { ...volume(), name: a.name })).rejects.toMatchObject({ code: '23505' });
+    expect(await count()).toBe(2);
+    expect(await deleteVolume(db, a.id)).toBe(true);
+    expect(await deleteVolume(db, a.id)).toBe(false);
+    expect(await count()).toBe(1);
   });
 
   test('a reservation that does not fit is refused and changes nothing', async () => {

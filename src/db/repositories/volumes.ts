@@ -44,13 +44,15 @@ export const volumeRow = (v: Volume) => ({
   mount_hosts: v.mountHosts ? JSON.stringify(v.mountHosts) : null,
 });
 
-/** Records the volume and counts it in its cluster; returns the cluster's new volume count. */
+/** Records the volume and counts it in its cluster, in one statement; returns the cluster's new volume count. */
 export async function insertVolume(db: Knex, v: Volume): Promise<number> {
-  await db('volumes').insert(volumeRow(v));
-  const [row] = await db('clusters')
-    .where({ id: v.clusterId })
+  const [row] = await db
+    .with('added', db('volumes').insert(volumeRow(v)).returning('cluster_id'))
+    .from('clusters')
+    .whereIn('id', db.select('cluster_id').from('added'))
     .update({ volume_count: db.raw('volume_count + 1') })
     .returning('volume_count');
+  if (!row) throw new Error(`cluster ${v.clusterId} of volume ${v.id} not found`);
   return Number((row as { volume_count: number }).volume_count);
 }
 
@@ -94,13 +96,16 @@ export async function updateVolume(
   return rows.length;
 }
 
-/** Returns whether the volume was there to delete. */
+/**
+ * Deletes the volume and uncounts it in its cluster, in one statement. Returns whether the volume was there to
+ * delete (a volume always has its cluster: foreign key).
+ */
 export async function deleteVolume(db: Knex, id: string): Promise<boolean> {
-  const [row] = await db('volumes').where({ id }).delete().returning('cluster_id');
-  if (row) {
-    await db('clusters')
-      .where({ id: (row as { cluster_id: string }).cluster_id })
-      .update({ volume_count: db.raw('volume_count - 1') });
-  }
-  return Boolean(row);
+  const rows = await db
+    .with('gone', db('volumes').where({ id }).delete().returning('cluster_id'))
+    .from('clusters')
+    .whereIn('id', db.select('cluster_id').from('gone'))
+    .update({ volume_count: db.raw('volume_count - 1') })
+    .returning('id');
+  return rows.length > 0;
 }
