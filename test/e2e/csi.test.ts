@@ -13,6 +13,7 @@ import { readMountTable, SystemMounter } from '../../src/mount';
 import { csiClient, type CsiClient } from '../csi/csi-client';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../support/server';
 import { LAB_RUN, LAB_SSH_KEY, mustLocal, mustOnNode, onNode, readLab, runLocal, type LabNode } from './support/lab';
+import { assertLabBlank, leaveLabBlank, teardownThroughApi } from './support/blank-lab';
 import { glusterVolumeNames, nodeState } from './support/node-state';
 import { Timings } from './support/timings';
 
@@ -61,12 +62,7 @@ async function dfKib(path: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  for (const n of lab.nodes) {
-    const state = await nodeState(n.ip);
-    if (state.vgs.length > 0 || (await glusterVolumeNames(n.ip)).length > 0) {
-      throw new Error(`${n.name} is not blank (VGs or gluster volumes left): run \`bash lab/reset.sh\``);
-    }
-  }
+  await assertLabBlank(lab.nodes);
   server = await startTestServer({
     db: 'postgres',
     executor,
@@ -101,25 +97,15 @@ afterAll(async () => {
   await controller?.close();
   await node?.close();
   if (server) {
-    // leave the lab blank for the other suites: volumes, devices, nodes, cluster through the API
+    // leave the lab blank for the other suites
     try {
-      for (const id of (await c.volumeList()).volumes as string[]) await c.volumeDelete(id);
-      for (const cid of (await c.clusterList()).clusters as string[]) {
-        for (const nid of (await c.clusterInfo(cid)).nodes as string[]) {
-          for (const d of (await c.nodeInfo(nid)).devices as Json[]) {
-            await c.deviceState(d.id, 'offline');
-            await c.deviceState(d.id, 'failed');
-            await c.deviceDelete(d.id);
-          }
-          await c.nodeDelete(nid);
-        }
-        await c.clusterDelete(cid);
-      }
+      await teardownThroughApi(c);
     } catch (err) {
       process.stderr.write(`csi e2e cleanup through the API failed: ${(err as Error).message}\n`);
     }
     await server.close();
   }
+  await leaveLabBlank(lab.nodes, 'csi e2e');
   rmSync(workDir, { recursive: true, force: true });
   timings.write(`${E2E_OUT}/csi-timings.txt`);
   process.stdout.write(`\nCSI e2e timings:\n${timings.lines().join('\n')}\n`);

@@ -12,7 +12,8 @@ import { ADMIN_KEY, startTestServer, type TestServer } from '../support/server';
 import { pluginCall } from '../docker-plugin/plugin-client';
 import { importTestImage, startDockerd, TEST_IMAGE, type Dockerd } from './support/dockerd';
 import { LAB_RUN, LAB_SSH_KEY, REPO_ROOT, mustOnNode, onNode, readLab, runLocal, sleep, waitUntil, type Run } from './support/lab';
-import { glusterPool, glusterVolume, glusterVolumeNames, nodeState } from './support/node-state';
+import { assertLabBlank, leaveLabBlank, teardownThroughApi } from './support/blank-lab';
+import { glusterVolume, glusterVolumeNames, nodeState } from './support/node-state';
 import { Timings } from './support/timings';
 
 /**
@@ -102,36 +103,14 @@ async function volumeNamed(name: string): Promise<Json | undefined> {
   return undefined;
 }
 
-async function assertLabBlank(): Promise<void> {
-  for (const n of lab.nodes) {
-    const state = await nodeState(n.ip);
-    const peers = Object.keys(await glusterPool(n.ip)).filter((h) => h !== 'localhost');
-    const leftovers = [...state.vgs.map((g) => `volume group ${g.vg}`), ...state.mounts.map((m) => `mount ${m.dir}`), ...peers.map((p) => `peer ${p}`), ...(await glusterVolumeNames(n.ip)).map((v) => `gluster volume ${v}`)];
-    if (leftovers.length > 0) throw new Error(`${n.name} (${n.ip}) is not blank: ${leftovers.join('; ')}. Run \`bash lab/reset.sh\`.`);
-  }
-}
 
-async function teardownThroughApi(): Promise<void> {
-  for (const id of (await c.volumeList()).volumes as string[]) await c.volumeDelete(id);
-  for (const cid of (await c.clusterList()).clusters as string[]) {
-    for (const nid of (await c.clusterInfo(cid)).nodes as string[]) {
-      for (const d of (await c.nodeInfo(nid)).devices as Json[]) {
-        if (d.state === 'online') await c.deviceState(d.id, 'offline');
-        if (d.state !== 'failed') await c.deviceState(d.id, 'failed');
-        await c.deviceDelete(d.id);
-      }
-      await c.nodeDelete(nid);
-    }
-    await c.clusterDelete(cid);
-  }
-}
 
 beforeAll(async () => {
   for (const n of lab.nodes) {
     const r = await onNode(n.ip, 'systemctl is-active glusterd', 20_000);
     if (r.code !== 0) throw new Error(`${n.name} (${n.ip}) does not answer over ssh or glusterd is not running: ${r.stdout}${r.stderr}`);
   }
-  await assertLabBlank();
+  await assertLabBlank(lab.nodes);
   server = await startTestServer({ db: 'postgres', executor, glusterfs: { executor: 'ssh', sshexec: { keyfile: LAB_SSH_KEY, user: 'root' }, zone_checking: 'strict' } });
   c = new HeketiClient(server.url, { user: 'admin', key: ADMIN_KEY, pollIntervalMs: 400, timeoutMs: 120_000 });
   await timings.time('topology (API: 3 nodes in 3 zones, 3 devices)', async () => {
@@ -157,19 +136,13 @@ afterAll(async () => {
   if (dockerd) await dockerd.stop();
   if (server) {
     try {
-      await teardownThroughApi();
+      await teardownThroughApi(c);
     } catch (err) {
       process.stderr.write(`docker e2e teardown: ${(err as Error).message}\n`);
     }
     await server.close();
   }
-  try {
-    await assertLabBlank();
-  } catch (err) {
-    process.stderr.write(`docker e2e cleanup: ${(err as Error).message}\nrunning lab/reset.sh\n`);
-    const r = await runLocal('bash', [join(REPO_ROOT, 'lab/reset.sh')], { timeoutMs: 180_000 });
-    process.stderr.write(r.stdout + r.stderr);
-  }
+  await leaveLabBlank(lab.nodes, 'docker e2e');
   writeFileSync(join(E2E_OUT, 'docker-plugin.log'), pluginLog);
   rmSync(workDir, { recursive: true, force: true });
   timings.write(join(E2E_OUT, 'docker-timings.txt'));

@@ -11,8 +11,9 @@ import { CommandExecutor } from '../../src/executors/command-executor';
 import { createSshTransport } from '../../src/executors/ssh';
 import { assertCliBuilt, runCli } from '../cli/run-cli';
 import { ADMIN_KEY, startTestServer, type TestServer } from '../support/server';
-import { LAB_RUN, LAB_SSH_KEY, REPO_ROOT, mustOnNode, readLab, runLocal, type LabNode } from './support/lab';
-import { MOUNT_ROOT, glusterPool, glusterVolume, glusterVolumeNames, nodeState, parseVgDisplayLine } from './support/node-state';
+import { assertLabBlank, leaveLabBlank } from './support/blank-lab';
+import { LAB_RUN, LAB_SSH_KEY, mustOnNode, readLab, type LabNode } from './support/lab';
+import { MOUNT_ROOT, glusterVolume, glusterVolumeNames, nodeState, parseVgDisplayLine } from './support/node-state';
 import { Timings } from './support/timings';
 
 /**
@@ -115,27 +116,10 @@ async function heketiBrickCreate(n: LabNode, dev: string, brick: string, sizeKib
   return { tpSizeKib, poolMetadataKib };
 }
 
-async function assertLabBlank(): Promise<void> {
-  for (const n of nodes) {
-    const state = await nodeState(n.ip);
-    const leftovers = [
-      ...state.vgs.map((g) => `volume group ${g.vg}`),
-      ...state.lvs.map((l) => `LV ${l.vg}/${l.lv}`),
-      ...state.mounts.map((m) => `mount ${m.dir}`),
-      ...state.fstab.map((l) => `fstab: ${l}`),
-      ...state.dirs.map((d) => `directory ${d}`),
-      ...Object.keys(await glusterPool(n.ip))
-        .filter((h) => h !== 'localhost')
-        .map((h) => `gluster peer ${h}`),
-      ...(await glusterVolumeNames(n.ip)).map((v) => `gluster volume ${v}`),
-    ];
-    if (leftovers.length > 0) throw new Error(`${n.name} (${n.ip}) is not a blank node: ${leftovers.join('; ')}`);
-  }
-}
 
 beforeAll(async () => {
   assertCliBuilt();
-  await assertLabBlank();
+  await assertLabBlank(nodes);
   server = await startTestServer({
     db: 'postgres',
     executor,
@@ -156,13 +140,7 @@ afterAll(async () => {
     await server.close();
   }
   await executor.close();
-  try {
-    await assertLabBlank();
-  } catch (err) {
-    process.stderr.write(`heketi import e2e cleanup: ${(err as Error).message}\nrunning lab/reset.sh\n`);
-    const r = await runLocal('bash', [join(REPO_ROOT, 'lab/reset.sh')], { timeoutMs: 180_000 });
-    process.stderr.write(r.stdout + r.stderr);
-  }
+  await leaveLabBlank(nodes, 'heketi import e2e');
 });
 
 test("the nodes get what Heketi makes, with Heketi's commands and names, and a matching export document", async () => {
@@ -374,6 +352,6 @@ test('Brickyard expands and deletes the imported volumes for real, and nothing i
     }
     await c.clusterDelete(clusterId);
   });
-  await assertLabBlank();
+  await assertLabBlank(nodes);
   expect(await c.dbCheck()).toMatchObject({ ok: true, counts: { clusters: 0, volumes: 0, bricks: 0 } });
 });
