@@ -206,9 +206,10 @@ export function explainViewFailure(
   const first = outcome.tried[0] as Layout;
   const range = first.sets === last.sets ? `${last.sets}` : `${first.sets} to ${last.sets}`;
   const tried = `tried ${range} set${last.sets === 1 ? '' : 's'}, smallest brick ${formatKib(last.brickKib)}`;
+  const largest = req.existingBricks ? '' : `; ${largestNowText(view, req.durability, limits, mode)}`;
   return {
     code: 'no_space',
-    reason: `cluster ${view.clusterId} has no room for ${what} (${tried}; ${stopText(outcome.stop, req, limits)}); ${zoneText}`,
+    reason: `cluster ${view.clusterId} has no room for ${what} (${tried}; ${stopText(outcome.stop, req, limits)})${largest}; ${zoneText}`,
     zones,
   };
 }

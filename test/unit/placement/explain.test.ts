@@ -126,6 +126,7 @@ describe('failure messages', () => {
     expect(failure.message).toBe(
       'No space: cluster a has no room for 20 GiB as replica 3 (tried 1 to 8 sets, smallest brick 2.5 GiB; ' +
         '16 sets would make 48 bricks, above max_bricks_per_volume (32)); ' +
+        'largest volume that fits now (15 GiB free): replica 3 4 GiB, replica 2 6 GiB, disperse 4+2 none; ' +
         'zone 1: 1 usable device, 5 GiB free, largest device 5 GiB free; ' +
         'zone 2: 1 usable device, 5 GiB free, largest device 5 GiB free; ' +
         'zone 3: 1 usable device, 5 GiB free, largest device 5 GiB free',
