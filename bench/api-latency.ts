@@ -17,7 +17,7 @@
  * Run: npm run build && node dist/bench/api-latency.js [--db=postgres,pglite] [--levels=0,1000,10000] ...
  */
 import { cpus, loadavg } from 'node:os';
-import { dbFlag, intFlag, intListFlag, parseFlags } from './support/args';
+import { dbFlag, intFlag, intListFlag, parseFlags, topologyFlags } from './support/args';
 import { checkAccounting, deviceBaseline, deviceStates, type DeviceBaseline } from './support/check';
 import { fillThroughRepositories } from './support/fill';
 import {
@@ -209,11 +209,7 @@ async function runOn(db: DbKind): Promise<LevelResult[]> {
   const results: LevelResult[] = [];
   try {
     const client = server.client(POLL_MS);
-    const topology = await buildTopology(client, {
-      nodes: intFlag(flags, 'nodes'),
-      zones: intFlag(flags, 'zones'),
-      devicesPerNode: intFlag(flags, 'devices'),
-    });
+    const topology = await buildTopology(client, topologyFlags(flags));
     const baseline = await deviceBaseline(client, server.mock, topology);
     const shape = `${topology.nodeIds.length} nodes, ${topology.deviceIds.length} devices`;
     console.log(`\n[${db}] ${server.container.database.description}; ${shape}`);

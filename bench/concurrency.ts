@@ -14,7 +14,7 @@
  * Run: npm run build && node dist/bench/concurrency.js [--db=postgres,pglite] [--latency-ms=0,50] ...
  */
 import { cpus, loadavg } from 'node:os';
-import { dbFlag, intFlag, intListFlag, parseFlags } from './support/args';
+import { dbFlag, intFlag, intListFlag, parseFlags, topologyFlags } from './support/args';
 import { checkAccounting, deviceBaseline } from './support/check';
 import { PG_ADMIN_URL, buildTopology, startBenchServer, type DbKind } from './support/server';
 import { runClients } from './support/run-clients';
@@ -95,11 +95,7 @@ async function runOnce(db: DbKind, latencyMs: number): Promise<RunResult> {
   });
   try {
     const admin = server.client(POLL_MS);
-    const topology = await buildTopology(admin, {
-      nodes: intFlag(flags, 'nodes'),
-      zones: intFlag(flags, 'zones'),
-      devicesPerNode: intFlag(flags, 'devices'),
-    });
+    const topology = await buildTopology(admin, topologyFlags(flags));
     const baseline = await deviceBaseline(admin, server.mock, topology);
     const random = prng(3);
     const sizes = Array.from({ length: VOLUMES }, () => MIN_GIB + Math.floor(random() * (MAX_GIB - MIN_GIB + 1)));

@@ -19,7 +19,7 @@ import { cpus, loadavg } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { dbFlag, intFlag, intListFlag, parseFlags } from './support/args';
+import { dbFlag, intFlag, intListFlag, parseFlags, topologyFlags } from './support/args';
 import { checkAccounting, deviceBaseline } from './support/check';
 import { buildTopology, replica3, startBenchServer, type BenchServer, type DbKind } from './support/server';
 import type { SequentialRequest, SequentialResult } from './support/sequential-worker';
@@ -190,11 +190,7 @@ async function runOn(db: DbKind): Promise<Phase[]> {
   const phases: Phase[] = [];
   try {
     const admin = server.client(POLL_MS);
-    const topology = await buildTopology(admin, {
-      nodes: intFlag(flags, 'nodes'),
-      zones: intFlag(flags, 'zones'),
-      devicesPerNode: intFlag(flags, 'devices'),
-    });
+    const topology = await buildTopology(admin, topologyFlags(flags));
     const baseline = await deviceBaseline(admin, server.mock, topology);
     const statements = new StatementCounter(server);
     const random = prng(2);

@@ -21,7 +21,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dbFlag, intFlag, parseFlags } from './support/args';
+import { dbFlag, intFlag, parseFlags, topologyFlags } from './support/args';
 import { CountingClient, replica3 } from './support/counting-client';
 import type { LoadResult } from './support/load-worker';
 import { startProcessServer, type ProcessServer } from './support/process-server';
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
       console.log('no --heketi-url: Brickyard only (no Heketi binary on this machine)');
     }
     for (const kind of dbFlag(flags)) targets.push(await startBrickyard(kind, workDir));
-    const shape = { nodes: intFlag(flags, 'nodes'), zones: intFlag(flags, 'zones'), devicesPerNode: intFlag(flags, 'devices') };
+    const shape = topologyFlags(flags);
     for (const t of targets) await buildTopology(client(t), shape);
 
     for (let round = 0; round < ROUNDS; round += 1) {

@@ -30,6 +30,11 @@ export function intFlag(flags: Flags, name: string): number {
   return value;
 }
 
+/** The topology the --nodes, --zones and --devices flags ask for. */
+export function topologyFlags(flags: Flags): { nodes: number; zones: number; devicesPerNode: number } {
+  return { nodes: intFlag(flags, 'nodes'), zones: intFlag(flags, 'zones'), devicesPerNode: intFlag(flags, 'devices') };
+}
+
 export function listFlag(flags: Flags, name: string): string[] {
   return (flags[name] ?? '')
     .split(',')
