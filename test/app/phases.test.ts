@@ -211,6 +211,26 @@ describe('eviction', () => {
     await expectBooksExact(h.db, baseline);
   });
 
+  test('a moved brick of an imported volume gets a thin pool of its own name, not the Heketi pool of the brick it replaces', async () => {
+    await complete(h, startVolumeCreate(h.ctx, input('imported', 5), 'admin'));
+    const old = await h.db('bricks').first('id', 'device_id');
+    // as an import records a brick whose pool Heketi did not name tp_<brick id>
+    await h.db('bricks').where({ id: old.id }).update({ thin_pool: 'tp_heketi_named_pool' });
+    const created: Array<{ id: string; thinPool?: string }> = [];
+    const original = h.mock.brickCreate.bind(h.mock);
+    const brickCreate = jest.spyOn(h.mock, 'brickCreate').mockImplementation(async (host, brick) => {
+      created.push({ id: brick.id, thinPool: brick.thinPool });
+      return original(host, brick);
+    });
+    const run = await built(evict, { kind: 'device', id: old.device_id });
+    await evict.exec(run);
+    brickCreate.mockRestore();
+    expect(created).toHaveLength(1);
+    expect(created[0]!.id).not.toBe(old.id);
+    expect(created[0]!.thinPool).toBeUndefined();
+    expect((await h.db('bricks').where({ id: created[0]!.id }).first()).thin_pool ?? null).toBeNull();
+  });
+
   test('rollback gives the node and its devices the states they had', async () => {
     await complete(h, startVolumeCreate(h.ctx, input('stay', 5), 'admin'));
     const nodeId = topology.nodeIds[3];

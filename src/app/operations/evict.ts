@@ -75,7 +75,8 @@ async function reserveReplacement(run: Run, volume: Volume, old: Brick): Promise
       ctx.limits,
     );
     if (!result.ok) throw noSpace(`Unable to move brick ${old.id} of volume ${volume.name}: ${result.failure.message}`);
-    const replacement: Brick = { ...old, id: newId(), deviceId: result.brick.deviceId, nodeId: result.brick.nodeId, state: 'pending' };
+    // a new brick of Brickyard's own: its thin pool is tp_<its id>, whatever Heketi named the old one's
+    const replacement: Brick = { ...old, id: newId(), deviceId: result.brick.deviceId, nodeId: result.brick.nodeId, state: 'pending', thinPool: null };
     try {
       await run.write(async (trx) => {
         await reserveSpace(trx, [replacement]);
