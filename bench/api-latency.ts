@@ -16,8 +16,8 @@
  *
  * Run: npm run build && node dist/bench/api-latency.js [--db=postgres,pglite] [--levels=0,1000,10000] ...
  */
-import { cpus, loadavg } from 'node:os';
-import { dbFlag, intFlag, intListFlag, parseFlags, topologyFlags } from './support/args';
+import { cpus } from 'node:os';
+import { dbFlag, intFlag, intListFlag, parseFlags, loadAverage, TOPOLOGY_FLAG_DEFAULTS, topologyFlags } from './support/args';
 import { checkAccounting, deviceBaseline, deviceStates, type DeviceBaseline } from './support/check';
 import { fillThroughRepositories } from './support/fill';
 import {
@@ -58,9 +58,7 @@ const flags = parseFlags(
     'fill-clients': '16',
     'check-fill': '100',
     'poll-ms': '5',
-    nodes: '9',
-    zones: '3',
-    devices: '2',
+    ...TOPOLOGY_FLAG_DEFAULTS,
     'device-gib': '100000',
     'min-gib': '1',
     'max-gib': '10',
@@ -271,7 +269,7 @@ async function main(): Promise<void> {
     `api-latency: replica 3 volumes of ${MIN_GIB}-${MAX_GIB} GiB, sequential, auth on, mock executor (0 ms), ` +
       `queue polled every ${POLL_MS} ms; ${SAMPLES} timed creates and deletes per level; fill: ${FILL === 'db' ? 'repositories' : 'API'}`,
   );
-  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load average ${loadAverage()}`);
   const all = new Map<DbKind, LevelResult[]>();
   for (const db of dbs) all.set(db, await runOn(db));
 
@@ -301,7 +299,7 @@ async function main(): Promise<void> {
     `in mock: median time per create inside the mock executor's calls; without mock: median of (create - its time in the mock)`,
   );
   console.log(`(Heketi v10, mock executor: median create 9 ms empty, 77 ms at 1,000 volumes, 352 ms at 2,000)`);
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`load average at the end: ${loadAverage()}`);
 }
 
 main().catch((err) => {

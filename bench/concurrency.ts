@@ -13,8 +13,8 @@
  *
  * Run: npm run build && node dist/bench/concurrency.js [--db=postgres,pglite] [--latency-ms=0,50] ...
  */
-import { cpus, loadavg } from 'node:os';
-import { dbFlag, intFlag, intListFlag, parseFlags, topologyFlags } from './support/args';
+import { cpus } from 'node:os';
+import { dbFlag, intFlag, intListFlag, parseFlags, loadAverage, TOPOLOGY_FLAG_DEFAULTS, topologyFlags } from './support/args';
 import { checkAccounting, deviceBaseline } from './support/check';
 import { PG_ADMIN_URL, buildTopology, startBenchServer, type DbKind } from './support/server';
 import { runClients } from './support/run-clients';
@@ -46,9 +46,7 @@ const flags = parseFlags(
     'max-queued': '0',
     'poll-ms': '5',
     'poll-max-ms': '0',
-    nodes: '9',
-    zones: '3',
-    devices: '2',
+    ...TOPOLOGY_FLAG_DEFAULTS,
     'device-gib': '2000',
     'min-gib': '1',
     'max-gib': '10',
@@ -141,7 +139,7 @@ async function main(): Promise<void> {
     `concurrency: ${CLIENTS} clients create ${VOLUMES} replica 3 volumes of ${MIN_GIB}-${MAX_GIB} GiB; auth on; ` +
       `mock executor; queue ${POLLING}; latency = POST to volume JSON`,
   );
-  console.log(`machine: ${cpus().length} cpus, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${cpus().length} cpus, load average ${loadAverage()}`);
   const results: RunResult[] = [];
   for (const db of dbFlag(flags)) {
     for (const latencyMs of latencies) {
@@ -185,7 +183,7 @@ async function main(): Promise<void> {
       'pool waits: mean callers waiting for a database connection; lock waits: mean PostgreSQL backends waiting for a row lock',
   );
   console.log('(Heketi: 58.6 creates/s, p95 2.76 s, 923 requests rejected with 429 and retried)');
-  console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`load average at the end: ${loadAverage()}`);
   if (results.some((r) => r.problems.length > 0)) process.exitCode = 1;
 }
 

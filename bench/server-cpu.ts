@@ -15,11 +15,11 @@
  * Prints figures; never fails on timing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
-import { dbFlag, intFlag, intListFlag, parseFlags, topologyFlags } from './support/args';
+import { dbFlag, intFlag, intListFlag, parseFlags, loadAverage, TOPOLOGY_FLAG_DEFAULTS, topologyFlags } from './support/args';
 import { checkAccounting, deviceBaseline } from './support/check';
 import { buildTopology, replica3, startBenchServer, type BenchServer, type DbKind } from './support/server';
 import type { SequentialRequest, SequentialResult } from './support/sequential-worker';
@@ -47,9 +47,7 @@ const flags = parseFlags(
     'poll-ms': '5',
     statements: 'false',
     profile: '',
-    nodes: '9',
-    zones: '3',
-    devices: '2',
+    ...TOPOLOGY_FLAG_DEFAULTS,
     'device-gib': '100000',
   },
   USAGE,
@@ -57,7 +55,6 @@ const flags = parseFlags(
 const CREATES = intFlag(flags, 'creates');
 const WARMUP = intFlag(flags, 'warmup');
 const POLL_MS = intFlag(flags, 'poll-ms');
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 
 /** Statement shapes sent by the server (values' placeholders folded), counted. */
 class StatementCounter {
@@ -161,7 +158,7 @@ async function measure(
       p50: s.p50,
       p95: s.p95,
       polls: result.polls / n,
-      load: load(),
+      load: loadAverage(),
       shapes: new Map(statements.shapes),
     },
   };
@@ -202,7 +199,7 @@ async function runOn(db: DbKind): Promise<Phase[]> {
         const t = performance.now();
         await fillThroughApi(server, level - existing, () => 1 + Math.floor(fillRandom() * 10));
         existing = level;
-        console.log(`[${db}] filled to ${level} volumes through the API in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${load()})`);
+        console.log(`[${db}] filled to ${level} volumes through the API in ${((performance.now() - t) / 1000).toFixed(1)} s (load ${loadAverage()})`);
       }
       const base = { url: server.url, pollMs: POLL_MS };
       const warm = await worker.run({ ...base, kind: 'create', sizes: sizes(WARMUP) });
@@ -239,7 +236,7 @@ async function main(): Promise<void> {
     `server-cpu: ${CREATES} sequential replica 3 creates, then deletes, one client in a child process, auth on, ` +
       `mock executor (0 ms), queue polled every ${POLL_MS} ms`,
   );
-  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load average ${load()}`);
+  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load average ${loadAverage()}`);
   const phases: Phase[] = [];
   for (const db of dbFlag(flags)) phases.push(...(await runOn(db)));
   console.log(
@@ -260,7 +257,7 @@ async function main(): Promise<void> {
     )}`,
   );
   console.log("server CPU: the benchmark process's CPU (server and PGlite; PostgreSQL's processes not), per operation");
-  console.log(`load average at the end: ${load()}`);
+  console.log(`load average at the end: ${loadAverage()}`);
 }
 
 main().catch((err) => {

@@ -19,9 +19,9 @@
  * Run: npm run build && node dist/bench/side-by-side.js [--heketi-url=http://127.0.0.1:8080 --heketi-key=...]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dbFlag, intFlag, parseFlags, topologyFlags } from './support/args';
+import { dbFlag, intFlag, parseFlags, loadAverage, TOPOLOGY_FLAG_DEFAULTS, topologyFlags } from './support/args';
 import { CountingClient, replica3 } from './support/counting-client';
 import type { LoadResult } from './support/load-worker';
 import { startProcessServer, type ProcessServer } from './support/process-server';
@@ -54,9 +54,7 @@ const flags = parseFlags(
     volumes: '256',
     rounds: '2',
     'poll-ms': '5',
-    nodes: '9',
-    zones: '3',
-    devices: '2',
+    ...TOPOLOGY_FLAG_DEFAULTS,
     fill: '0',
     'device-gib': '100000',
   },
@@ -184,7 +182,7 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   let failed = false;
   console.log(`side-by-side: replica 3 volumes of 1-10 GiB, mock executors, auth on, queue polled every ${POLL_MS} ms`);
-  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`machine: ${cpus().length} cpus (${cpus()[0]?.model ?? '?'}), load average ${loadAverage()}`);
   try {
     if (flags['heketi-url']) {
       targets.push({
@@ -205,7 +203,7 @@ async function main(): Promise<void> {
     for (let round = 0; round < ROUNDS; round += 1) {
       await sequential(targets, round);
       await concurrent(targets, round);
-      console.log(`round ${round + 1} of ${ROUNDS} done, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+      console.log(`round ${round + 1} of ${ROUNDS} done, load average ${loadAverage()}`);
     }
     const rssAfterRuns = new Map(targets.filter((t) => t.server).map((t) => [t, t.server!.rssMb()]));
     const filled = new Map<Target, { seconds: number; rssMb: number }>();
@@ -249,7 +247,7 @@ async function main(): Promise<void> {
       }
       if (restarts.get(t)?.survived === false) failed = true;
     }
-    console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    console.log(`load average at the end: ${loadAverage()}`);
   } finally {
     for (const t of targets) {
       await t.server?.stop();

@@ -1,3 +1,5 @@
+import { loadavg } from 'node:os';
+
 /**
  * Flags of the form --name=value (or --flag for true). Unknown flags are an error so a typo never runs a
  * benchmark with silently different settings.
@@ -29,6 +31,9 @@ export function intFlag(flags: Flags, name: string): number {
   }
   return value;
 }
+
+/** The benchmarks' default topology flags: 9 nodes in 3 zones, 2 devices each. */
+export const TOPOLOGY_FLAG_DEFAULTS = { nodes: '9', zones: '3', devices: '2' };
 
 /** The topology the --nodes, --zones and --devices flags ask for. */
 export function topologyFlags(flags: Flags): { nodes: number; zones: number; devicesPerNode: number } {
@@ -63,4 +68,11 @@ export function dbFlag(flags: Flags): Array<'pglite' | 'postgres'> {
     }
   }
   return kinds as Array<'pglite' | 'postgres'>;
+}
+
+/** The machine's load average, for every figure that is wall-clock time. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }
