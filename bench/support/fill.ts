@@ -5,7 +5,7 @@ import { VOLUME_CREATE, placementRequestFor, volumeRecord } from '../../src/app/
 import { loadClusterSnapshots } from '../../src/app/topology';
 import { brickSpec, glusterSpecOf, manageHost } from '../../src/app/volume-specs';
 import { insertBricks } from '../../src/db/repositories/bricks';
-import { adjustDeviceSpace, lockDevices } from '../../src/db/repositories/devices';
+import { adjustDevicesSpace, lockDevices } from '../../src/db/repositories/devices';
 import { listNodes } from '../../src/db/repositories/nodes';
 import { insertOperation } from '../../src/db/repositories/operations';
 import { insertVolume } from '../../src/db/repositories/volumes';
@@ -23,7 +23,7 @@ import type { NodeRecord } from '../../src/domain/model';
  *  - each request is parsed by the API's own schema and placed by the same placeVolume call planVolume makes,
  *    on a snapshot that has every earlier placement applied (what the database would hold by then);
  *  - volumes and bricks are recorded online, with one succeeded volume_create operation each, as finalize
- *    leaves them; device free/used space and brick_count move through adjustDeviceSpace under row locks;
+ *    leaves them; device free/used space and brick_count move through adjustDevicesSpace under row locks;
  *  - the mock storage nodes get the same brickCreate / volumeCreate calls the create operation makes.
  * Rows are written in transactions of `batch` volumes. The caller checks the result (checkFilled).
  */
@@ -82,7 +82,7 @@ async function makeOnMockNodes(
 async function record(ctx: AppContext, trx: Knex.Transaction, made: Array<{ volume: Volume; bricks: Brick[] }>) {
   const perDevice = reservedByDevice(made.flatMap((m) => m.bricks));
   await lockDevices(trx, [...perDevice.keys()]);
-  for (const [deviceId, d] of perDevice) await adjustDeviceSpace(trx, deviceId, d.kib, d.bricks);
+  await adjustDevicesSpace(trx, [...perDevice].map(([id, d]) => ({ id, kib: d.kib, bricks: d.bricks })));
   for (const { volume } of made) await insertVolume(trx, volume);
   await insertBricks(trx, made.flatMap((m) => m.bricks));
   for (const { volume } of made) {

@@ -116,9 +116,10 @@ export async function lockDevicesWithNodeState(
 }
 
 /**
- * adjustDeviceSpace for several devices in one statement (a create or delete touches three or more). One
- * entry per device (an UPDATE ... FROM applies a single joined row to each device). The caller holds the row locks; the CHECK constraint refuses the whole statement if any device would be
- * over-committed.
+ * Moves each device's `kib` from free to used and counts `bricks` more bricks (negative values give back), for
+ * all of them in one statement. One entry per device (an UPDATE ... FROM applies a single joined row to each
+ * device). The caller holds the row locks; the CHECK constraint refuses the whole statement if any device would
+ * be over-committed.
  */
 export async function adjustDevicesSpace(
   trx: Knex.Transaction,
@@ -133,21 +134,6 @@ export async function adjustDevicesSpace(
       `from (values ${values}) as v(id, kib, bricks) where d.id = v.id`,
     moving.flatMap((c) => [c.id, c.kib, c.bricks]),
   );
-}
-
-/**
- * Moves `kib` from free to used and counts `bricks` more bricks (negative values give back). The caller
- * holds the row lock; the CHECK constraint refuses any update that would over-commit the device.
- */
-export async function adjustDeviceSpace(trx: Knex.Transaction, id: string, kib: number, bricks: number): Promise<void> {
-  if (kib === 0 && bricks === 0) return;
-  await trx('devices')
-    .where({ id })
-    .update({
-      free_kib: trx.raw('free_kib - ?', [kib]),
-      used_kib: trx.raw('used_kib + ?', [kib]),
-      brick_count: trx.raw('brick_count + ?', [bricks]),
-    });
 }
 
 export async function updateDevice(
