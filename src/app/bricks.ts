@@ -1,12 +1,11 @@
 import type { Knex } from 'knex';
 import { newId } from '../domain/ids';
-import type { Brick, Volume } from '../domain/model';
+import type { Brick, NodeRecord, Volume } from '../domain/model';
 import type { VolumePlacement } from '../domain/placement/types';
 import { deleteBricks, updateBricks } from '../db/repositories/bricks';
 import type { OperationRun } from './operation-run';
 import { releaseSpace } from './reservations';
 import { allSettledOrThrow, brickSpec, manageHost, nodesByIds } from './volume-specs';
-import type { NodeRecord } from '../domain/model';
 
 /** Creates bricks on their nodes, all at once (the executors pool connections per host). */
 export async function createBricks(
