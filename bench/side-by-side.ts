@@ -9,6 +9,8 @@
  *  - then as many deletes, the same way;
  *  - --clients clients x --volumes creates against one server at a time (clients in a child process):
  *    creates/s, 429 answers (counted, then retried), p95, and for Brickyard the server's CPU time per create;
+ *  - with --baseline=DIR, another build of Brickyard (a checkout of the previous commit, built) runs beside this one
+ *    on each database, so that a change is measured against what it replaces in the same run;
  *  - Brickyard's resident memory right after start, after the runs, and, for PGlite, the start-up time on the
  *    now existing data directory and the resident memory right after it; then a kill -9 check: a create that
  *    answered is there after the server is killed and started again.
@@ -18,7 +20,8 @@
  *
  * Run: npm run build && node dist/bench/side-by-side.js [--heketi-url=http://127.0.0.1:8080 --heketi-key=...]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dbFlag, intFlag, parseFlags, loadAverage, TOPOLOGY_FLAG_DEFAULTS, topologyFlags } from './support/args';
@@ -33,6 +36,10 @@ const USAGE = `node dist/bench/side-by-side.js [flags]
   --heketi-url=URL         a Heketi-compatible server already running (mock executor); none: Brickyard only
   --heketi-user=admin --heketi-key=KEY   its admin credentials (use_auth)
   --db=pglite,postgres     Brickyard's databases
+  --baseline=DIR           also run the Brickyard built in DIR (e.g. a worktree of the previous commit after
+                           npm run build) on each database, beside this build
+  --node-flags=F1,F2       node flags for this build's servers (e.g. --max-semi-space-size=4)
+  --baseline-node-flags=F1,F2   the same for the baseline's servers
   --creates=200            sequential creates (then deletes) per server and round
   --clients=32 --volumes=256   the concurrent run
   --rounds=2               repeats of every step, server order turned each round
@@ -49,6 +56,9 @@ const flags = parseFlags(
     'heketi-user': 'admin',
     'heketi-key': '',
     db: 'pglite,postgres',
+    baseline: '',
+    'node-flags': '',
+    'baseline-node-flags': '',
     creates: '200',
     clients: '32',
     volumes: '256',
@@ -66,13 +76,36 @@ const VOLUMES = intFlag(flags, 'volumes');
 const ROUNDS = intFlag(flags, 'rounds');
 const POLL_MS = intFlag(flags, 'poll-ms');
 const FILL = intFlag(flags, 'fill');
+const nodeFlags = (name: string): string[] => (flags[name] ? flags[name].split(',') : []);
+
+/** A build of Brickyard to start: this one, or the one in --baseline. */
+interface Build {
+  label: string;
+  main?: string;
+  nodeFlags: string[];
+}
+
+function builds(): Build[] {
+  const own: Build = { label: 'Brickyard', nodeFlags: nodeFlags('node-flags') };
+  if (!flags.baseline) return [own];
+  const main = join(flags.baseline, 'dist', 'src', 'main.js');
+  if (!existsSync(main)) throw new Error(`--baseline: ${main} is missing (run npm run build in ${flags.baseline})`);
+  let rev = flags.baseline;
+  try {
+    rev = execFileSync('git', ['-C', flags.baseline, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // not a git checkout: named by its directory
+  }
+  return [own, { label: `baseline ${rev}`, main, nodeFlags: nodeFlags('baseline-node-flags') }];
+}
 
 interface Target {
   name: string;
   url: string;
   credentials: { user: string; key: string };
-  /** Brickyard only: its process, and how to remove its data. */
+  /** Brickyard only: its process, how to start it again, and how to remove its data. */
   server?: ProcessServer;
+  build?: Build;
   db?: string;
   dbKind?: 'pglite' | 'postgres';
   remove?: () => Promise<void>;
@@ -84,14 +117,19 @@ interface Target {
 
 const adminCredentials = { user: 'admin', key: 'bench-admin-key' };
 
-async function startBrickyard(kind: 'pglite' | 'postgres', workDir: string): Promise<Target> {
+function startServer(build: Build, db: string, workDir: string): Promise<ProcessServer> {
+  return startProcessServer({ db, workDir, glusterfs: glusterfsSettings(), main: build.main, nodeFlags: build.nodeFlags });
+}
+
+async function startBrickyard(build: Build, kind: 'pglite' | 'postgres', workDir: string): Promise<Target> {
   const { setting: db, remove } = await scratchDatabase({ db: kind }, workDir);
-  const server = await startProcessServer({ db, workDir, glusterfs: glusterfsSettings() });
+  const server = await startServer(build, db, workDir);
   const target: Target = {
-    name: `Brickyard, ${kind === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
+    name: `${build.label}, ${kind === 'pglite' ? 'PGlite' : 'PostgreSQL'}`,
     url: server.url,
     credentials: adminCredentials,
     server,
+    build,
     db,
     dbKind: kind,
     remove,
@@ -169,7 +207,7 @@ async function restartChecks(t: Target, workDir: string): Promise<{ startupMs: n
   const c = client(t);
   const volume = await c.volumeCreate(replica3(1));
   await t.server!.kill9();
-  t.server = await startProcessServer({ db: t.db!, workDir, glusterfs: glusterfsSettings() });
+  t.server = await startServer(t.build!, t.db!, workDir);
   t.url = t.server.url;
   const startupMs = t.server.startupMs;
   const rssMb = t.server.rssMb();
@@ -196,7 +234,7 @@ async function main(): Promise<void> {
     } else {
       console.log('no --heketi-url: Brickyard only (no Heketi binary on this machine)');
     }
-    for (const kind of dbFlag(flags)) targets.push(await startBrickyard(kind, workDir));
+    for (const kind of dbFlag(flags)) for (const build of builds()) targets.push(await startBrickyard(build, kind, workDir));
     const shape = topologyFlags(flags);
     for (const t of targets) await buildTopology(client(t), shape);
 

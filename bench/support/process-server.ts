@@ -31,6 +31,8 @@ export interface ProcessServerOptions {
   glusterfs?: Record<string, unknown>;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x']. */
   nodeFlags?: string[];
+  /** Another build's server entry (e.g. a checkout of the previous commit: <dir>/dist/src/main.js); default this build's. */
+  main?: string;
 }
 
 async function freePort(): Promise<number> {
@@ -76,7 +78,7 @@ export async function startProcessServer(options: ProcessServerOptions): Promise
       glusterfs: { executor: 'mock', db: options.db, loglevel: 'none', db_wait_seconds: 900, ...options.glusterfs },
     }),
   );
-  const main = join(__dirname, '..', '..', 'src', 'main.js');
+  const main = options.main ?? join(__dirname, '..', '..', 'src', 'main.js');
   const started = performance.now();
   const child = spawn(process.execPath, [...(options.nodeFlags ?? []), main, '--config', configFile], {
     stdio: ['ignore', 'ignore', 'pipe'],
