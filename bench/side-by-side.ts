@@ -47,7 +47,9 @@ const USAGE = `node dist/bench/side-by-side.js [flags]
   --nodes=9 --zones=3 --devices=2   topology built on each server through its API
   --fill=0                 after the rounds, fill each Brickyard to this many volumes through the API (16
                            clients) and measure its memory and restart there (issue 12: 10000)
-  --device-gib=100000      Brickyard's mock device size`;
+  --device-gib=100000      Brickyard's mock device size
+  --idle-s=65              after the runs (and after the fill), seconds of idleness before resident memory is
+                           read again (V8 gives back heap it grew under load only after some idle time)`;
 
 const flags = parseFlags(
   process.argv.slice(2),
@@ -67,6 +69,7 @@ const flags = parseFlags(
     ...TOPOLOGY_FLAG_DEFAULTS,
     fill: '0',
     'device-gib': '100000',
+    'idle-s': '65',
   },
   USAGE,
 );
@@ -76,6 +79,13 @@ const VOLUMES = intFlag(flags, 'volumes');
 const ROUNDS = intFlag(flags, 'rounds');
 const POLL_MS = intFlag(flags, 'poll-ms');
 const FILL = intFlag(flags, 'fill');
+const IDLE_MS = intFlag(flags, 'idle-s') * 1000;
+
+/** Every Brickyard's resident memory after IDLE_MS without requests. */
+async function rssAfterIdle(targets: Target[]): Promise<Map<Target, number>> {
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  return new Map(targets.filter((t) => t.server).map((t) => [t, t.server!.rssMb()]));
+}
 const nodeFlags = (name: string): string[] => (flags[name] ? flags[name].split(',') : []);
 
 /** A build of Brickyard to start: this one, or the one in --baseline. */
@@ -244,6 +254,7 @@ async function main(): Promise<void> {
       console.log(`round ${round + 1} of ${ROUNDS} done, load average ${loadAverage()}`);
     }
     const rssAfterRuns = new Map(targets.filter((t) => t.server).map((t) => [t, t.server!.rssMb()]));
+    const rssIdleAfterRuns = await rssAfterIdle(targets);
     const filled = new Map<Target, { seconds: number; rssMb: number }>();
     for (const t of FILL > 0 ? targets.filter((x) => x.server) : []) {
       const random = prng(300);
@@ -254,10 +265,12 @@ async function main(): Promise<void> {
       filled.set(t, { seconds: since(start) / 1000, rssMb: t.server!.rssMb() });
       console.log(`${t.name}: filled to ${FILL} volumes in ${filled.get(t)!.seconds.toFixed(0)} s, ${filled.get(t)!.rssMb.toFixed(0)} MB resident`);
     }
+    const rssIdleAfterFill = FILL > 0 ? await rssAfterIdle(targets) : new Map<Target, number>();
     const restarts = new Map<Target, Awaited<ReturnType<typeof restartChecks>>>();
     for (const t of targets.filter((x) => x.server)) restarts.set(t, await restartChecks(t, workDir));
 
     const perRound = (values: string[]): string => values.join(' / ');
+    const mb = (value: number | undefined): string => (value === undefined ? '-' : `${value.toFixed(0)} MB`);
     const rows: string[][] = [
       ['sequential creates, p50', ...targets.map((t) => perRound(t.createMs.map((m) => ms(summarize(m).p50))))],
       ['sequential creates, p95', ...targets.map((t) => perRound(t.createMs.map((m) => ms(summarize(m).p95))))],
@@ -271,7 +284,9 @@ async function main(): Promise<void> {
       ['  server CPU per create', ...targets.map((t) => perRound(t.load.map((l) => (l.cpuMsPerCreate === undefined ? '-' : ms(l.cpuMsPerCreate)))))],
       ['resident memory right after start', ...targets.map((t) => (t.rssAfterStartMb ? `${t.rssAfterStartMb.toFixed(0)} MB` : '-'))],
       ['resident memory after the runs', ...targets.map((t) => (rssAfterRuns.has(t) ? `${rssAfterRuns.get(t)!.toFixed(0)} MB` : '-'))],
+      [`  then after ${IDLE_MS / 1000} s idle`, ...targets.map((t) => mb(rssIdleAfterRuns.get(t)))],
       [`resident memory at ${FILL} volumes`, ...targets.map((t) => (filled.has(t) ? `${filled.get(t)!.rssMb.toFixed(0)} MB` : '-'))],
+      [`  then after ${IDLE_MS / 1000} s idle`, ...targets.map((t) => mb(rssIdleAfterFill.get(t)))],
       ['start-up on the existing database', ...targets.map((t) => (restarts.has(t) ? `${(restarts.get(t)!.startupMs / 1000).toFixed(2)} s` : '-'))],
       ['resident memory right after that start', ...targets.map((t) => (restarts.has(t) ? `${restarts.get(t)!.rssMb.toFixed(0)} MB` : '-'))],
       ['create that answered, after kill -9', ...targets.map((t) => (restarts.has(t) ? (restarts.get(t)!.survived ? 'kept' : 'LOST') : '-'))],
