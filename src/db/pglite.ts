@@ -23,12 +23,11 @@ export function pgliteOptions(): PGliteOptions {
 
 /**
  * PostgreSQL's WebAssembly is compiled by V8's baseline compiler (Liftoff) only, without the optimising tier
- * (TurboFan) that V8 otherwise runs on every function it finds hot. Measured side by side on the benchmarks of
- * issue 12 (docs/benchmarks.md): ~100 MB less resident memory right after start and ~90 MB less after 512
- * concurrent creates, start-up on an existing directory 1.7 -> 1.0-1.2 s, initdb 5.3-5.8 -> 4.0-4.6 s, and no
- * measurable change in server CPU per create (the optimised code's gain is eaten by compiling it).
- * V8 reads the flag when a module is compiled, so it is set before PGlite compiles its module; it concerns
- * WebAssembly only.
+ * (TurboFan) that V8 otherwise runs on every function it finds hot. Measured beside the previous build in one run
+ * (docs/benchmarks.md, issue 12): resident memory right after start 219-225 -> 149-150 MB, at rest after load
+ * ~60 MB less, start-up on an existing directory 2.0 -> 1.2 s, initdb 5.3-5.8 -> 4.0-4.6 s; server CPU per create
+ * 0-5% higher over 1,000 creates. V8 reads the flag when a module is compiled, so it is set before PGlite
+ * compiles its module; it concerns WebAssembly only.
  */
 export const WASM_COMPILER_FLAG = '--liftoff-only';
 

@@ -38,3 +38,19 @@ test('a new directory is initialised in a child; the server opens it with small 
 test('a directory that cannot be created is reported with its path', () => {
   expect(() => initializeDataDir('/proc/brickyard-cannot-be-here')).toThrow(/\/proc\/brickyard-cannot-be-here/);
 });
+
+test("PostgreSQL's WebAssembly is compiled by V8's baseline compiler only (the memory it saves: docs/benchmarks.md)", async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const v8 = require('node:v8') as typeof import('node:v8');
+  const flags = jest.spyOn(v8, 'setFlagsFromString');
+  try {
+    const db = openPGlite(undefined);
+    // set before PGlite compiles its module: V8 reads the flag at compile time
+    expect(flags).toHaveBeenCalledWith('--liftoff-only');
+    await db.waitReady;
+    expect((await db.query<{ one: number }>('select 1 as one')).rows).toEqual([{ one: 1 }]);
+    await db.close();
+  } finally {
+    flags.mockRestore();
+  }
+}, 300_000);
