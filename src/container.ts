@@ -9,6 +9,7 @@ import { OPERATIONS } from './app/operations';
 import { OperationRunner } from './app/runner';
 import { embeddedDataDir, isPostgresUrl, migrate, openDatabase, waitForDatabase, type Database } from './db/connect';
 import { lockDataDir, type DataDirLock } from './db/data-dir-lock';
+import { CHECKPOINT_INTERVAL_MS, scheduleCheckpoints } from './db/pglite';
 import { MockNodeStore } from './db/mock-node-store';
 import { createExecutor, type ClosableExecutor } from './executors/factory';
 import { createHttpApp } from './http/app';
@@ -72,6 +73,12 @@ export async function createContainer(
     await database.knex.destroy().catch(() => undefined);
     throw err;
   }
+  const stopCheckpoints =
+    database.kind === 'pglite'
+      ? scheduleCheckpoints(database.knex, CHECKPOINT_INTERVAL_MS, (err) =>
+          log.warn({ err }, `embedded database checkpoint failed: ${(err as Error).message}`),
+        )
+      : undefined;
   // Every executor step at debug level (operation id, host, step, ms), whichever executor runs.
   const executor = loggingExecutor(overrides.executor ?? (await createExecutor(config, log, new MockNodeStore(database.knex))), log);
   const app: AppContext = {
@@ -118,6 +125,7 @@ export async function createContainer(
       server?.closeAllConnections?.();
       await closing;
       await executor.close?.();
+      stopCheckpoints?.();
       await database.knex.destroy();
       dataDirLock?.release();
     },

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
+import type { Knex } from 'knex';
 
 /**
  * The embedded database's settings. PostgreSQL's defaults size its buffers for a server of its own (128 MB of
@@ -15,7 +16,31 @@ export const PGLITE_CONF = [
   'maintenance_work_mem = 8MB',
   'wal_buffers = 512kB',
   'temp_buffers = 1MB',
+  // a burst of writes between two checkpoints (below) ends in one at 64 MB of WAL rather than PostgreSQL's 1 GB
+  'max_wal_size = 64MB',
+  'min_wal_size = 32MB',
 ].join('\n');
+
+/**
+ * PGlite runs PostgreSQL as a single backend, without the checkpointer process that would write a checkpoint every
+ * checkpoint_timeout: left alone, everything written since the last clean stop is replayed from the WAL at the
+ * next start after a crash, and that grows with the server's uptime. A checkpoint a minute bounds it.
+ */
+export const CHECKPOINT_INTERVAL_MS = 60_000;
+
+/** Issues CHECKPOINT every intervalMs on the embedded database; returns the function that stops it. */
+export function scheduleCheckpoints(db: Knex, intervalMs: number, onError: (err: unknown) => void): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    db.raw('checkpoint')
+      .catch(onError)
+      .finally(() => (running = false));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
 
 export function pgliteOptions(): PGliteOptions {
   return { postgresqlconf: PGLITE_CONF };

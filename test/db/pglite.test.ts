@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initializeDataDir, openPGlite } from '../../src/db/pglite';
+import { openDatabase } from '../../src/db/connect';
+import { initializeDataDir, openPGlite, scheduleCheckpoints } from '../../src/db/pglite';
 
 /**
  * The embedded database: a new directory is initialised by a child process (initdb's memory never enters
@@ -52,5 +53,29 @@ test("PostgreSQL's WebAssembly is compiled by V8's baseline compiler only (the m
     await db.close();
   } finally {
     flags.mockRestore();
+  }
+}, 300_000);
+
+test('the embedded database is checkpointed on a timer (no checkpointer process runs inside PGlite)', async () => {
+  const database = openDatabase('memory://');
+  await database.ready();
+  const checkpointAt = async (): Promise<string> =>
+    (await database.knex.raw('select checkpoint_lsn::text as lsn from pg_control_checkpoint()')).rows[0].lsn;
+  const errors: unknown[] = [];
+  let stop: (() => void) | undefined;
+  try {
+    await database.knex.raw('create table written (v int)');
+    await database.knex.raw('insert into written values (1)');
+    const before = await checkpointAt();
+    // nothing else checkpoints this database: only the timer can move the checkpoint forward
+    expect(await checkpointAt()).toBe(before);
+    stop = scheduleCheckpoints(database.knex, 50, (err) => errors.push(err));
+    const deadline = Date.now() + 120_000;
+    while ((await checkpointAt()) === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await checkpointAt()).not.toBe(before);
+    expect(errors).toEqual([]);
+  } finally {
+    stop?.();
+    await database.knex.destroy();
   }
 }, 300_000);
