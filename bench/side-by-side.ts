@@ -244,7 +244,8 @@ async function main(): Promise<void> {
     } else {
       console.log('no --heketi-url: Brickyard only (no Heketi binary on this machine)');
     }
-    for (const kind of dbFlag(flags)) for (const build of builds()) targets.push(await startBrickyard(build, kind, workDir));
+    const toStart = builds();
+    for (const kind of dbFlag(flags)) for (const build of toStart) targets.push(await startBrickyard(build, kind, workDir));
     const shape = topologyFlags(flags);
     for (const t of targets) await buildTopology(client(t), shape);
 
@@ -282,13 +283,13 @@ async function main(): Promise<void> {
       ['  429 answers', ...targets.map((t) => perRound(t.load.map((l) => String(l.rejected))))],
       ['  p95', ...targets.map((t) => perRound(t.load.map((l) => ms(summarize(l.latencies).p95, 0))))],
       ['  server CPU per create', ...targets.map((t) => perRound(t.load.map((l) => (l.cpuMsPerCreate === undefined ? '-' : ms(l.cpuMsPerCreate)))))],
-      ['resident memory right after start', ...targets.map((t) => (t.rssAfterStartMb ? `${t.rssAfterStartMb.toFixed(0)} MB` : '-'))],
-      ['resident memory after the runs', ...targets.map((t) => (rssAfterRuns.has(t) ? `${rssAfterRuns.get(t)!.toFixed(0)} MB` : '-'))],
+      ['resident memory right after start', ...targets.map((t) => mb(t.rssAfterStartMb))],
+      ['resident memory after the runs', ...targets.map((t) => mb(rssAfterRuns.get(t)))],
       [`  then after ${IDLE_MS / 1000} s idle`, ...targets.map((t) => mb(rssIdleAfterRuns.get(t)))],
-      [`resident memory at ${FILL} volumes`, ...targets.map((t) => (filled.has(t) ? `${filled.get(t)!.rssMb.toFixed(0)} MB` : '-'))],
+      [`resident memory at ${FILL} volumes`, ...targets.map((t) => mb(filled.get(t)?.rssMb))],
       [`  then after ${IDLE_MS / 1000} s idle`, ...targets.map((t) => mb(rssIdleAfterFill.get(t)))],
       ['start-up on the existing database', ...targets.map((t) => (restarts.has(t) ? `${(restarts.get(t)!.startupMs / 1000).toFixed(2)} s` : '-'))],
-      ['resident memory right after that start', ...targets.map((t) => (restarts.has(t) ? `${restarts.get(t)!.rssMb.toFixed(0)} MB` : '-'))],
+      ['resident memory right after that start', ...targets.map((t) => mb(restarts.get(t)?.rssMb))],
       ['create that answered, after kill -9', ...targets.map((t) => (restarts.has(t) ? (restarts.get(t)!.survived ? 'kept' : 'LOST') : '-'))],
     ];
     console.log(`\n${table(['workload (one figure per round)', ...targets.map((t) => t.name)], rows)}`);
