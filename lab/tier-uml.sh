@@ -23,6 +23,42 @@ tier_healthy() {
   done
 }
 
+# Boots node $1 on the disks in its directory (a new root.cow on the first boot, the node's own afterwards).
+uml_boot() {
+  local i=$1 D tap ip
+  D=$(uml_dir "$i") tap=$(uml_tap "$i") ip=$(node_ip uml "$i")
+  ip link show "$tap" >/dev/null 2>&1 || ip tuntap add dev "$tap" mode tap
+  ip link set "$tap" master "$LAB_BRIDGE" up
+  # Guest RAM is an unlinked file in TMPDIR: keep it in memory. gro=1: without it host->guest TCP stalls
+  # on large writes (the tap has TSO/GSO on); see /work/shared/storage-lab/README.md.
+  TMPDIR=/dev/shm PATH="$LAB_RUN/uml/bin:$PATH" setsid linux.uml mem="${UML_MEM}M" \
+    "ubd0=$D/root.cow,$LAB_ANCHOR/base.img" "ubd1=$D/data.img" "ubd2=$D/spare.img" root=/dev/ubda rw \
+    "vec0:transport=tap,ifname=$tap,mac=52:54:00:b7:01:$(printf %02x "$i"),gro=1" \
+    con0=null,fd:1 con=null quiet \
+    "lab.ip=$ip/24" "lab.hostname=node$i" "lab.net=$LAB_NET" "lab.nodes=$LAB_NODES" "lab.first=$UML_FIRST" \
+    < /dev/null >> "$D/console.log" 2>&1 &
+  echo $! > "$D/uml.pid"
+}
+
+# Stops node $1 as a power button would: a clean poweroff, and the power cut (SIGKILL to the kernel's process
+# group) when it has not halted within $2 seconds. Prints "halted" or "cut".
+uml_stop() {
+  local i=$1 limit=${2:-120} pid start=$SECONDS
+  pid=$(cat "$(uml_dir "$i")/uml.pid" 2>/dev/null) || return 0
+  pid_alive "$pid" || { echo halted; return 0; }
+  timeout 10 ssh "${SSH_OPTS[@]}" "root@$(node_ip uml "$i")" 'systemctl poweroff' >/dev/null 2>&1 || true
+  while pid_alive "$pid" && ((SECONDS - start < limit)); do sleep 0.5; done
+  if pid_alive "$pid"; then
+    kill -KILL -- "-$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
+    echo cut
+  else
+    # the kernel's helper processes (same group) exit just after it
+    for _ in $(seq 25); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
+    echo halted
+  fi
+}
+
 tier_up() {
   command -v linux.uml >/dev/null || die "linux.uml missing: apt-get install user-mode-linux (then lab/build-image.sh)"
   [ -f "$LAB_ANCHOR/base.img" ] || die "$LAB_ANCHOR/base.img missing: run lab/build-image.sh"
@@ -39,24 +75,14 @@ exec -a linux.uml $(command -v linux.uml) "\$@"
 WRAPPER
   chmod 755 "$LAB_RUN/uml/bin/linux.uml"
   bridge_up
-  local t0=$EPOCHREALTIME i D tap ip lines=""
+  local t0=$EPOCHREALTIME i D ip lines=""
   for i in $(seq 1 "$LAB_NODES"); do
-    D=$(uml_dir "$i") tap=$(uml_tap "$i") ip=$(node_ip uml "$i")
+    D=$(uml_dir "$i") ip=$(node_ip uml "$i")
     rm -rf "$D"
     mkdir -p "$D"
     truncate -s "$UML_DISK_SIZE" "$D/data.img"
     truncate -s "$UML_SPARE_SIZE" "$D/spare.img"
-    ip link show "$tap" >/dev/null 2>&1 || ip tuntap add dev "$tap" mode tap
-    ip link set "$tap" master "$LAB_BRIDGE" up
-    # Guest RAM is an unlinked file in TMPDIR: keep it in memory. gro=1: without it host->guest TCP stalls
-    # on large writes (the tap has TSO/GSO on); see /work/shared/storage-lab/README.md.
-    TMPDIR=/dev/shm PATH="$LAB_RUN/uml/bin:$PATH" setsid linux.uml mem="${UML_MEM}M" \
-      "ubd0=$D/root.cow,$LAB_ANCHOR/base.img" "ubd1=$D/data.img" "ubd2=$D/spare.img" root=/dev/ubda rw \
-      "vec0:transport=tap,ifname=$tap,mac=52:54:00:b7:01:$(printf %02x "$i"),gro=1" \
-      con0=null,fd:1 con=null quiet \
-      "lab.ip=$ip/24" "lab.hostname=node$i" "lab.net=$LAB_NET" "lab.nodes=$LAB_NODES" "lab.first=$UML_FIRST" \
-      < /dev/null > "$D/console.log" 2>&1 &
-    echo $! > "$D/uml.pid"
+    uml_boot "$i"
     lines+="node$i $ip /dev/ubdb /dev/ubdc"$'\n'
   done
   log "started $LAB_NODES UML nodes (mem=${UML_MEM}M); waiting for ssh and glusterd"

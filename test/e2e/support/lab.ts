@@ -126,6 +126,14 @@ export async function mustLocal(command: string, args: string[], timeoutMs?: num
   return r.stdout;
 }
 
+/**
+ * Powers a lab node off (a clean poweroff, the power cut when it hangs) or on again (returns once ssh and
+ * glusterd answer), from the host: lab/node.sh. Returns what the script printed ("halted", "cut", "up in N s").
+ */
+export async function labNodePower(action: 'stop' | 'start', node: LabNode): Promise<string> {
+  return (await mustLocal('bash', [resolve(REPO_ROOT, 'lab/node.sh'), action, node.name], 600_000)).trim();
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
