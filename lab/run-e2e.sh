@@ -3,7 +3,7 @@
 #   image (built only if missing) -> `npm run build` -> uml lab up -> `npm run test:e2e` -> lab down (always)
 # and a summary of the timings. Installs nothing (the Debian packages are listed in docs/lab.md).
 # Exit status: 0 only when every suite passed (E2E_SUITE_TIMEOUT_S bounds each, default 1800). Env: LAB_KEEP=1 leaves the lab up afterwards (for a second run or a look around);
-# E2E_OUT (default $LAB_RUN/e2e): timings.txt, create-transcript.txt, failed-create-transcript.txt,
+# E2E_OUT (default $LAB_RUN/e2e): console-nodeN-*.log (after a failure), timings.txt, create-transcript.txt, failed-create-transcript.txt,
 # docker-timings.txt, docker-transcript.txt (the Docker plugin's commands as a user sees them),
 # heketi-import-timings.txt, heketi-import-report.json.
 source "$(dirname "$0")/lib.sh"
@@ -14,8 +14,19 @@ T0=$EPOCHREALTIME
 declare -a SUMMARY
 note() { SUMMARY+=("$(printf '%7s s  %s' "$1" "$2")"); }
 
+# The nodes' console logs go with their run directory at lab down: after a failure they are kept in $E2E_OUT.
+keep_consoles() { # label
+  local D
+  mkdir -p "$E2E_OUT"
+  for D in "$LAB_RUN"/uml/node*/; do
+    [ -f "$D/console.log" ] && cp "$D/console.log" "$E2E_OUT/console-$(basename "$D")-$1.log"
+  done
+  return 0
+}
+
 finish() {
   local rc=$?
+  [ "$rc" -eq 0 ] || keep_consoles end
   if [ "${LAB_KEEP:-0}" = 1 ]; then
     log "LAB_KEEP=1: the lab stays up (bash lab/down.sh to stop it)"
   else
@@ -80,6 +91,7 @@ for suite in "${SUITES[@]}"; do
     rc=$suite_rc
     if [ "$suite" != "${SUITES[-1]}" ]; then
       log "FAILED: $suite (exit $suite_rc); a fresh lab for the next suite"
+      keep_consoles "after-$(basename "$suite" .test.ts)"
       t=$EPOCHREALTIME
       bash "$LAB_DIR/down.sh" uml
       bash "$LAB_DIR/up.sh" uml
