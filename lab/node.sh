@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Powers one node of the running uml lab off or on from the host, as its power button would:
 #   lab/node.sh stop nodeN [seconds]   clean poweroff; the power is cut (SIGKILL) when it has not halted in
-#                                      time (default 120 s). Prints "halted" or "cut".
+#                                      time (default 120 s; 0 cuts it straight away). Prints "halted" or "cut".
 #   lab/node.sh start nodeN            boots it again on its own disks and root filesystem, same address;
 #                                      returns once ssh and glusterd answer. Prints the boot time.
 # A node restart in the tests is stop + start rather than `systemctl reboot`: UML reboots by re-exec'ing the

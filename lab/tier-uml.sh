@@ -41,12 +41,14 @@ uml_boot() {
 }
 
 # Stops node $1 as a power button would: a clean poweroff, and the power cut (SIGKILL to the kernel's process
-# group) when it has not halted within $2 seconds. Prints "halted" or "cut".
+# group) when it has not halted within $2 seconds (0: the power is cut straight away). Prints "halted" or "cut".
 uml_stop() {
   local i=$1 limit=${2:-120} pid start=$SECONDS
   pid=$(cat "$(uml_dir "$i")/uml.pid" 2>/dev/null) || return 0
   pid_alive "$pid" || { echo halted; return 0; }
-  timeout 10 ssh "${SSH_OPTS[@]}" "root@$(node_ip uml "$i")" 'systemctl poweroff' >/dev/null 2>&1 || true
+  if ((limit > 0)); then
+    timeout 10 ssh "${SSH_OPTS[@]}" "root@$(node_ip uml "$i")" 'systemctl poweroff' >/dev/null 2>&1 || true
+  fi
   while pid_alive "$pid" && ((SECONDS - start < limit)); do sleep 0.5; done
   if pid_alive "$pid"; then
     kill -KILL -- "-$pid" 2>/dev/null || true
@@ -99,27 +101,15 @@ WRAPPER
 }
 
 tier_down() {
-  local D pid ip i pids=() p
+  local D i p tap
   unmount_client_mounts
   for D in "$LAB_RUN"/uml/node*/; do
     [ -f "$D/uml.pid" ] || continue
-    pid=$(cat "$D/uml.pid")
-    pid_alive "$pid" || continue
     i=$(basename "$D") && i=${i#node}
     # A clean poweroff takes ~3 s; the disks are thrown away anyway, so do not wait for it long.
-    [ "${UML_FAST:-0}" = 1 ] || timeout 10 ssh "${SSH_OPTS[@]}" "root@$(node_ip uml "$i")" 'systemctl poweroff' >/dev/null 2>&1 &
-    pids+=("$pid")
+    uml_stop "$i" "$([ "${UML_FAST:-0}" = 1 ] && echo 0 || echo 10)" >/dev/null &
   done
   wait || true
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 50); do pid_alive "$pid" || break; sleep 0.2; done
-    # setsid made each kernel the leader of its process group: the group is that node and nothing else
-    if pid_alive "$pid"; then kill -TERM -- "-$pid" 2>/dev/null || true; sleep 1; fi
-    pid_alive "$pid" && kill -KILL -- "-$pid" 2>/dev/null || true
-    # the kernel's helper processes (same group) exit just after it
-    for _ in $(seq 25); do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL -- "-$pid" 2>/dev/null || true
-  done
   # Nodes of a run whose pid files were lost: their command lines name files under $LAB_RUN/uml/.
   for p in $(pids_of_lab_program linux.uml "$LAB_RUN/uml/"); do
     kill -KILL "$p" 2>/dev/null || true

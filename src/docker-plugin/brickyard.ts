@@ -18,8 +18,16 @@ export interface VolumeSummary {
  * Brickyard's volumes by name, over the JWT client. The API addresses volumes by id, so names are found by
  * listing; a name's id is remembered (and checked on use) so that Mount and Path do not list every time.
  */
+/** A delete as Remove sees it: finished within the wait, or still running on Brickyard until `done` settles. */
+export interface DeleteProgress {
+  finished: boolean;
+  done: Promise<void>;
+}
+
 export class BrickyardVolumes {
   private readonly ids = new Map<string, string>();
+  /** Names whose delete this plugin started and Brickyard has not finished: no longer offered to Docker. */
+  private readonly deleting = new Set<string>();
 
   constructor(private readonly client: HeketiClient) {}
 
@@ -35,6 +43,7 @@ export class BrickyardVolumes {
   }
 
   async find(name: string): Promise<VolumeSummary | undefined> {
+    if (this.deleting.has(name)) return undefined;
     const known = this.ids.get(name);
     if (known) {
       const info = await this.call(`look up volume ${name}`, () => this.client.volumeInfo(known)).catch((err: unknown) => {
@@ -58,16 +67,36 @@ export class BrickyardVolumes {
       );
       for (const info of infos) if (info) volumes.push(summarize(info));
     }
+    const offered = volumes.filter((v) => !this.deleting.has(v.name));
     this.ids.clear();
-    for (const v of volumes) this.ids.set(v.name, v.id);
-    return volumes;
+    for (const v of offered) this.ids.set(v.name, v.id);
+    return offered;
   }
 
-  async delete(volume: VolumeSummary): Promise<void> {
-    await this.call(`delete volume ${volume.name}`, () => this.client.volumeDelete(volume.id)).catch((err: unknown) => {
-      if (!(err instanceof NotFound)) throw err; // deleted meanwhile: what was asked for
-    });
-    this.ids.delete(volume.name);
+  /**
+   * Asks Brickyard to delete the volume and follows the delete for up to waitMs. A delete still running then
+   * goes on on Brickyard (its queue is durable); the name stays hidden until it ends, and shows again if it fails.
+   * A refusal or failure within waitMs is thrown.
+   */
+  async delete(volume: VolumeSummary, waitMs: number): Promise<DeleteProgress> {
+    this.deleting.add(volume.name);
+    const done = this.call(`delete volume ${volume.name}`, () => this.client.volumeDelete(volume.id))
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (!(err instanceof NotFound)) throw err; // deleted meanwhile: what was asked for
+        },
+      )
+      .then(() => void this.ids.delete(volume.name))
+      .finally(() => this.deleting.delete(volume.name));
+    done.catch(() => undefined); // a late failure is the caller's to report, through `done`
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)));
+    try {
+      return { finished: await Promise.race([done.then(() => true), waited]), done };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Runs one API call and turns its failure into a message for the Docker prompt. */

@@ -21,7 +21,16 @@ export interface DriverSettings {
   defaults: VolumeOptions;
   /** Remove forgets the volume on this host but leaves the Brickyard volume and its data. */
   keepOnRemove: boolean;
+  /** How long Remove may take before it answers (default REMOVE_BUDGET_MS). */
+  removeBudgetMs?: number;
 }
+
+/**
+ * dockerd gives VolumeDriver.Remove one minute, then fails `docker volume rm` with "context deadline exceeded"
+ * whatever the plugin does after. A delete on a busy cluster can take longer (77 s measured on the lab), so
+ * Remove answers within this budget and leaves a delete still running to Brickyard, where it is durable.
+ */
+export const REMOVE_BUDGET_MS = 45_000;
 
 export interface DriverLog {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -59,6 +68,7 @@ export class VolumeDriver {
 
   async remove(name: unknown): Promise<void> {
     const volume = checkVolumeName(name);
+    const started = Date.now();
     await this.lock.run(volume, async () => {
       const held = this.refs.get(volume);
       if (held && held.holders.length > 0) {
@@ -73,8 +83,14 @@ export class VolumeDriver {
       }
       const found = await this.volumes.find(volume);
       if (!found) return; // already gone: what was asked for
-      await this.volumes.delete(found);
-      this.log.info('volume deleted', { name: volume, id: found.id });
+      const budget = this.settings.removeBudgetMs ?? REMOVE_BUDGET_MS;
+      const progress = await this.volumes.delete(found, Math.max(0, budget - (Date.now() - started)));
+      const deleted = () => this.log.info('volume deleted', { name: volume, id: found.id, ms: Date.now() - started });
+      if (progress.finished) return deleted();
+      this.log.info('volume delete still running on Brickyard; Docker answered before its deadline', { name: volume, id: found.id, ms: Date.now() - started });
+      progress.done.then(deleted, (err: unknown) =>
+        this.log.warn('volume delete failed on Brickyard; the volume is offered to Docker again', { name: volume, id: found.id, error: (err as Error).message }),
+      );
     });
   }
 

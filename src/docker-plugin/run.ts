@@ -27,7 +27,10 @@ export function stderrLog(write: (line: string) => void = (l) => process.stderr.
  * Starts the plugin: rebuilds the mount reference counts from the state file and the mount table, then
  * answers Docker on the socket.
  */
-export async function startDockerPlugin(config: PluginConfig, options: { log?: DriverLog; mounter?: Mounter } = {}): Promise<RunningPlugin> {
+export async function startDockerPlugin(
+  config: PluginConfig,
+  options: { log?: DriverLog; mounter?: Mounter; removeBudgetMs?: number } = {},
+): Promise<RunningPlugin> {
   const log = options.log ?? stderrLog();
   const mountRoot = join(config.stateDir, 'mounts');
   const table = await readMountTable();
@@ -45,6 +48,7 @@ export async function startDockerPlugin(config: PluginConfig, options: { log?: D
     logDir: config.logDir,
     defaults: config.defaults,
     keepOnRemove: config.keepOnRemove,
+    removeBudgetMs: options.removeBudgetMs,
   }, log);
   const server: Server = createPluginServer(driver, log);
   await listenOnSocket(server, config.socket);

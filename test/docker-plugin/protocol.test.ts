@@ -45,9 +45,13 @@ function configFor(overrides: Partial<PluginConfig> = {}): PluginConfig {
   return { ...resolvePluginConfig(flags, {}, () => undefined), ...overrides };
 }
 
-async function start(overrides: Partial<PluginConfig> = {}, mounter?: Mounter): Promise<{ plugin: RunningPlugin; call: (m: string, b?: unknown) => Promise<any>; mounter: Mounter }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function start(
+  overrides: Partial<PluginConfig> = {},
+  mounter?: Mounter,
+  extra: { log?: DriverLog; removeBudgetMs?: number } = {},
+): Promise<{ plugin: RunningPlugin; call: (m: string, b?: unknown) => Promise<any>; mounter: Mounter }> { // eslint-disable-line @typescript-eslint/no-explicit-any
   const m = mounter ?? new BindMounterDouble(join(dir, 'gluster-volumes'));
-  const plugin = await startDockerPlugin(configFor(overrides), { log: quiet, mounter: m });
+  const plugin = await startDockerPlugin(configFor(overrides), { log: extra.log ?? quiet, mounter: m, removeBudgetMs: extra.removeBudgetMs });
   plugins.push(plugin);
   return { plugin, mounter: m, call: async (method, body) => (await pluginCall(plugin.socket, method, body)).json };
 }
@@ -67,6 +71,19 @@ async function closedPort(): Promise<number> {
   const port = (s.address() as AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
+}
+
+/** A log that keeps its lines ("warn: " before warnings), and a wait for one of them. */
+function recordingLog(): { log: DriverLog; lines: string[]; line: (text: string) => Promise<void> } {
+  const lines: string[] = [];
+  const log: DriverLog = { info: (m) => void lines.push(m), warn: (m) => void lines.push(`warn: ${m}`) };
+  const line = async (text: string) => {
+    for (const end = Date.now() + 120_000; !lines.includes(text); ) {
+      if (Date.now() > end) throw new Error(`no log line "${text}" in 120 s; lines: ${lines.join(' | ')}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  return { log, lines, line };
 }
 
 async function volumeCount(): Promise<number> {
@@ -258,6 +275,49 @@ describe('Mount, Unmount, Path, Get, List, Remove', () => {
     });
     expect(await call('VolumeDriver.Mount', { Name: 'nothere' })).toEqual({ Err: 'the request needs the mount ID Docker gives each container mount' });
     expect(await call('VolumeDriver.Unmount', { Name: 'nothere', ID: 'c1' })).toEqual({ Err: '' });
+  });
+
+  // dockerd fails `docker volume rm` after one minute; a delete on a busy cluster can take longer than that.
+  it('answers Remove within its budget while a slow delete goes on on Brickyard, and offers the name to no one meanwhile', async () => {
+    const { log, lines, line } = recordingLog();
+    const { call } = await start({}, undefined, { log, removeBudgetMs: 200 });
+    await call('VolumeDriver.Create', { Name: 'slow-rm', Opts: { size: '1' } });
+    server.mock.latencyMs = 1000; // every node call of the delete takes a second
+    try {
+      expect(await call('VolumeDriver.Remove', { Name: 'slow-rm' })).toEqual({ Err: '' });
+      expect(lines).toContain('volume delete still running on Brickyard; Docker answered before its deadline');
+      expect(lines).not.toContain('volume deleted');
+      expect(await brickyardVolume('slow-rm')).toBeDefined();
+      expect(await call('VolumeDriver.Get', { Name: 'slow-rm' })).toEqual({ Err: 'there is no Brickyard volume named slow-rm' });
+      expect(((await call('VolumeDriver.List', {})).Volumes as Array<{ Name: string }>).map((v) => v.Name)).not.toContain('slow-rm');
+      expect((await call('VolumeDriver.Mount', { Name: 'slow-rm', ID: 'c1' })).Err).toMatch(/^there is no Brickyard volume named slow-rm/);
+      await line('volume deleted');
+      expect(await brickyardVolume('slow-rm')).toBeUndefined();
+    } finally {
+      server.mock.latencyMs = 0;
+    }
+  });
+
+  it('offers the volume again when a delete that outlived Remove\'s budget fails on Brickyard', async () => {
+    const { log, lines, line } = recordingLog();
+    const { call } = await start({}, undefined, { log, removeBudgetMs: 200 });
+    await call('VolumeDriver.Create', { Name: 'late-fail', Opts: { size: '1' } });
+    server.mock.latencyMs = 1000;
+    server.mock.failAt('volumeDestroy', { times: 10, message: 'volume stop: peer node2 is down' });
+    try {
+      expect(await call('VolumeDriver.Remove', { Name: 'late-fail' })).toEqual({ Err: '' });
+      expect(await call('VolumeDriver.Get', { Name: 'late-fail' })).toEqual({ Err: 'there is no Brickyard volume named late-fail' });
+      await line('warn: volume delete failed on Brickyard; the volume is offered to Docker again');
+      expect(lines).not.toContain('volume deleted');
+      expect((await call('VolumeDriver.Get', { Name: 'late-fail' })).Volume).toMatchObject({ Name: 'late-fail', Status: { size: '1 GiB' } });
+      expect(((await call('VolumeDriver.List', {})).Volumes as Array<{ Name: string }>).map((v) => v.Name)).toContain('late-fail');
+    } finally {
+      server.mock.latencyMs = 0;
+      server.mock.clearFaults();
+    }
+    // and a Remove once the cluster is well again deletes it
+    expect(await call('VolumeDriver.Remove', { Name: 'late-fail' })).toEqual({ Err: '' });
+    expect(await brickyardVolume('late-fail')).toBeUndefined();
   });
 
   it('keeps the Brickyard volume on remove when configured to', async () => {
