@@ -14,16 +14,16 @@ export interface VolumeSummary {
   bricks: number;
 }
 
-/**
- * Brickyard's volumes by name, over the JWT client. The API addresses volumes by id, so names are found by
- * listing; a name's id is remembered (and checked on use) so that Mount and Path do not list every time.
- */
 /** A delete as Remove sees it: finished within the wait, or still running on Brickyard until `done` settles. */
 export interface DeleteProgress {
   finished: boolean;
   done: Promise<void>;
 }
 
+/**
+ * Brickyard's volumes by name, over the JWT client. The API addresses volumes by id, so names are found by
+ * listing; a name's id is remembered (and checked on use) so that Mount and Path do not list every time.
+ */
 export class BrickyardVolumes {
   private readonly ids = new Map<string, string>();
   /** Names whose delete this plugin started and Brickyard has not finished: no longer offered to Docker. */
